@@ -1,0 +1,161 @@
+"""``WandbLogger``: every result a trial reports to Tune, in that trial's W&B run.
+
+A Tune ``LoggerCallback``. Its hooks run in Tune's event loop, so they only
+validate (on the driver, before trials start) and queue work for one
+background :class:`~tune_wandb._writer.RunWriter`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any, Literal
+
+from ray.tune.logger import LoggerCallback
+
+from tune_wandb._identity import RunIdentity
+from tune_wandb._results import run_config
+from tune_wandb._settings import WandbSettings
+from tune_wandb._summary import print_summary
+from tune_wandb._writer import Finish, Log, RunWriter, Save, Start
+
+if TYPE_CHECKING:
+    from ray.tune.experiment import Trial
+
+logger = logging.getLogger("tune_wandb")
+
+
+class WandbLogger(LoggerCallback):
+    """Log every trial's Tune results to its own W&B run.
+
+    Keyword arguments (or ``settings=WandbSettings(...)``) are defaults; a
+    trial config's ``"wandb"`` key overrides them. Bad settings raise
+    ``ValueError`` on the driver before any trial starts.
+
+    Example::
+
+        tuner = tune.Tuner(
+            train_fn,
+            param_space={"lr": tune.loguniform(1e-4, 1e-1)},
+            run_config=tune.RunConfig(callbacks=[WandbLogger(project="mnist")]),
+        )
+
+    Args:
+        settings: Base settings; keyword arguments are applied on top.
+        upload_checkpoints: Log each trial checkpoint on the local filesystem
+            as a W&B artifact.
+        summary: Print a table of runs and how to view or upload them at the end.
+        summary_metric: The metric whose best value the summary shows per trial.
+        summary_mode: ``"min"`` or ``"max"``: what "best" means for ``summary_metric``.
+        **defaults: Any ``WandbSettings`` field or ``wandb.init()`` parameter.
+    """
+
+    def __init__(
+        self,
+        settings: WandbSettings | None = None,
+        *,
+        upload_checkpoints: bool = False,
+        summary: bool = True,
+        summary_metric: str | None = None,
+        summary_mode: Literal["min", "max"] = "min",
+        **defaults: Any,
+    ) -> None:
+        if summary_mode not in ("min", "max"):
+            raise ValueError(f"summary_mode must be 'min' or 'max', got {summary_mode!r}.")
+        self._defaults = WandbSettings.from_config(defaults, defaults=settings)
+        self.upload_checkpoints = upload_checkpoints
+        self.summary = summary
+        self.summary_metric = summary_metric
+        self.summary_mode = summary_mode
+        self._init_state()
+
+    def _init_state(self) -> None:
+        self._writer = RunWriter()
+        self._settings: dict[str, WandbSettings] = {}
+        self._mixin_trials: set[str] = set()
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Tune pickles callbacks with the experiment; threads and runs stay behind.
+        return {
+            "_defaults": self._defaults,
+            "upload_checkpoints": self.upload_checkpoints,
+            "summary": self.summary,
+            "summary_metric": self.summary_metric,
+            "summary_mode": self.summary_mode,
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._init_state()
+
+    def __repr__(self) -> str:
+        return f"WandbLogger({self._defaults!r})"
+
+    # -- Tune hooks: validate, then queue ----------------------------------
+
+    def on_trial_add(self, iteration: int, trials: list[Trial], trial: Trial, **info: Any) -> None:
+        """A trial's settings are checked as it is added, before it starts."""
+        self._settings_for(trial)
+
+    def log_trial_start(self, trial: Trial) -> None:
+        if self._uses_mixin(trial):
+            return
+        settings = self._settings_for(trial)
+        identity = RunIdentity.from_trial(trial, settings)
+        self._writer.submit(Start(settings, identity, run_config(trial.config)))
+
+    def log_trial_result(self, iteration: int, trial: Trial, result: dict[str, Any]) -> None:
+        if trial.trial_id not in self._mixin_trials:
+            self._writer.submit(Log(self._run_id(trial), dict(result)))
+
+    def log_trial_save(self, trial: Trial) -> None:
+        if not self.upload_checkpoints or trial.trial_id in self._mixin_trials:
+            return
+        checkpoint = trial.checkpoint
+        if checkpoint is not None and type(checkpoint.filesystem).__name__ == "LocalFileSystem":
+            self._writer.submit(Save(self._run_id(trial), checkpoint.path))
+
+    def log_trial_end(self, trial: Trial, failed: bool = False) -> None:
+        if trial.trial_id not in self._mixin_trials:
+            self._writer.submit(Finish(self._run_id(trial), 1 if failed else 0))
+
+    def on_experiment_end(self, trials: list[Trial], **info: Any) -> None:
+        """Wait (bounded by ``upload_timeout``) until every run is written."""
+        self._writer.close(timeout=self._defaults.upload_timeout)
+        if self.summary and self._writer.records:
+            print_summary(
+                self._writer.records, trials, metric=self.summary_metric, mode=self.summary_mode
+            )
+
+    # -- helpers -------------------------------------------------------------
+
+    def _settings_for(self, trial: Trial) -> WandbSettings:
+        settings = self._settings.get(trial.trial_id)
+        if settings is None:
+            raw = trial.config.get("wandb")
+            settings = self._defaults.merged(raw).validate()
+            self._settings[trial.trial_id] = settings
+        return settings
+
+    def _run_id(self, trial: Trial) -> str:
+        return str(self._settings_for(trial).init_kwargs.get("id") or trial.trial_id)
+
+    def _uses_mixin(self, trial: Trial) -> bool:
+        from tune_wandb._mixin import WandbTrainableMixin
+
+        if trial.trial_id in self._mixin_trials:
+            return True
+        try:
+            cls = trial.get_trainable_cls()
+        except Exception:  # noqa: BLE001 - an unregistered trainable cannot be a mixin
+            return False
+        if isinstance(cls, type) and issubclass(cls, WandbTrainableMixin):
+            if not self._mixin_trials:
+                logger.warning(
+                    "tune-wandb: trial %s's trainable uses the W&B mixin, which already "
+                    "writes its run; WandbLogger leaves such trials to the mixin so each "
+                    "trial has one run (log Tune's results there with wandb.log).",
+                    trial,
+                )
+            self._mixin_trials.add(trial.trial_id)
+            return True
+        return False

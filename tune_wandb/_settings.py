@@ -1,0 +1,268 @@
+"""Typed settings read from a trial config's ``"wandb"`` key.
+
+One class, :class:`WandbSettings`, is parsed and validated once and shared by
+the logger and both mixins, so a typo or a missing key file fails the same way
+whichever entry point the user picked.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import inspect
+import math
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+import attrs
+
+from tune_wandb._secrets import read_key_file, resolve_api_key
+
+#: Keys that configure tune-wandb itself and never reach ``wandb.init()``.
+OWN_KEYS: Final = frozenset(
+    {
+        "project",
+        "group",
+        "api_key_file",
+        "api_key",
+        "excludes",
+        "log_config",
+        "init_timeout",
+        "offline_fallback",
+        "upload_timeout",
+    }
+)
+
+#: ``wandb.init()`` parameters that tune-wandb owns: passing them would break
+#: the one-run-per-trial contract.
+RESERVED_INIT_KEYS: Final = frozenset({"reinit", "resume", "fork_from", "resume_from"})
+
+MODES: Final = ("online", "offline", "disabled", "shared")
+
+
+@functools.cache
+def wandb_init_parameters() -> frozenset[str]:
+    """The keyword parameters of the installed ``wandb.init()``."""
+    import wandb
+
+    return frozenset(inspect.signature(wandb.init).parameters)
+
+
+def _check_optional_str(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None and not isinstance(value, str):
+        raise ValueError(
+            f"config['wandb'][{attribute.name!r}] must be a string, got "
+            f"{type(value).__name__}; write it as {attribute.name}='...'."
+        )
+
+
+def _to_excludes(value: object) -> tuple[str, ...]:
+    if isinstance(value, str) or not isinstance(value, Sequence | frozenset | set):
+        raise ValueError(
+            f"config['wandb']['excludes'] must be a list of metric names, got "
+            f"{type(value).__name__}; write it as excludes=['loss', 'time_this_iter_s']."
+        )
+    names = tuple(value)
+    bad = [n for n in names if not isinstance(n, str)]
+    if bad:
+        raise ValueError(
+            f"config['wandb']['excludes'] must hold metric names as strings; "
+            f"{bad[0]!r} is a {type(bad[0]).__name__}."
+        )
+    return names
+
+
+def _check_bool(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, bool):
+        raise ValueError(
+            f"config['wandb'][{attribute.name!r}] must be True or False, got {value!r}."
+        )
+
+
+def _check_seconds(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value <= 0
+    ):
+        raise ValueError(
+            f"config['wandb'][{attribute.name!r}] must be a positive number of "
+            f"seconds, got {value!r}."
+        )
+
+
+def _check_init_kwargs(
+    instance: object, attribute: attrs.Attribute[Any], value: Mapping[str, Any]
+) -> None:
+    known = wandb_init_parameters()
+    for key in value:
+        if key in RESERVED_INIT_KEYS:
+            raise ValueError(
+                f"config['wandb'][{key!r}] is managed by tune-wandb (one run per "
+                f"trial, continued on restore); remove it."
+            )
+        if key not in known:
+            valid = sorted(known | OWN_KEYS)
+            close = difflib.get_close_matches(str(key), valid, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise ValueError(
+                f"Unknown W&B setting config['wandb'][{key!r}].{hint} Valid keys are "
+                f"tune-wandb's ({', '.join(sorted(OWN_KEYS))}) and wandb.init()'s "
+                f"parameters."
+            )
+    mode = value.get("mode")
+    if mode is not None and mode not in MODES:
+        raise ValueError(
+            f"config['wandb']['mode'] must be one of {', '.join(MODES)}, got {mode!r}."
+        )
+
+
+@attrs.frozen(kw_only=True)
+class WandbSettings:
+    """How tune-wandb talks to W&B, parsed from a trial config's ``"wandb"`` key.
+
+    Every key that is not one of the fields below is passed to ``wandb.init()``
+    (``entity``, ``tags``, ``notes``, ``mode``, ...), after checking that
+    ``wandb.init()`` takes it. The API key is never shown in ``repr`` or errors.
+
+    Example::
+
+        >>> s = WandbSettings.from_config({"project": "mnist", "mode": "offline"})
+        >>> s.project, s.init_kwargs
+        ('mnist', {'mode': 'offline'})
+    """
+
+    #: W&B project; falls back to the ``WANDB_PROJECT`` environment variable.
+    project: str | None = attrs.field(default=None, validator=_check_optional_str)
+    #: W&B group; defaults to the Tune experiment's name.
+    group: str | None = attrs.field(default=None, validator=_check_optional_str)
+    #: A file holding the API key (first line); read when settings are parsed.
+    api_key_file: str | None = attrs.field(default=None, validator=_check_optional_str)
+    #: The API key itself. Prefer ``api_key_file``, ``WANDB_API_KEY`` or ``wandb login``.
+    api_key: str | None = attrs.field(default=None, validator=_check_optional_str, repr=False)
+    #: Metric names (or ``/``-separated prefixes) never logged.
+    excludes: tuple[str, ...] = attrs.field(default=(), converter=_to_excludes)
+    #: Log the trial config with every result (useful with PBT, where it changes).
+    log_config: bool = attrs.field(default=False, validator=_check_bool)
+    #: Seconds ``wandb.init`` may take before the run falls back to offline mode.
+    init_timeout: float = attrs.field(default=30.0, validator=_check_seconds)
+    #: On a failed ``wandb.init`` (server down, bad key) log offline instead of raising.
+    offline_fallback: bool = attrs.field(default=True, validator=_check_bool)
+    #: Seconds the logger waits at experiment end for runs to finish writing.
+    upload_timeout: float = attrs.field(default=120.0, validator=_check_seconds)
+    #: Every other key, passed on to ``wandb.init()``.
+    init_kwargs: dict[str, Any] = attrs.field(
+        factory=dict, converter=dict, validator=_check_init_kwargs
+    )
+
+    @api_key.validator
+    def _check_key_not_empty(self, attribute: attrs.Attribute[Any], value: str | None) -> None:
+        if value is not None and not value.strip():
+            raise ValueError("config['wandb']['api_key'] is empty; set a key or remove it.")
+
+    @api_key_file.validator
+    def _check_key_file(self, attribute: attrs.Attribute[Any], value: str | None) -> None:
+        if value is not None and self.api_key is not None:
+            raise ValueError(
+                "config['wandb'] sets both 'api_key' and 'api_key_file'; keep one "
+                "(prefer 'api_key_file', so the key stays out of Tune's result files)."
+            )
+        if value is not None:
+            read_key_file(value)
+
+    @classmethod
+    def from_config(
+        cls, config: Mapping[str, Any] | None, *, defaults: WandbSettings | None = None
+    ) -> WandbSettings:
+        """Parse a trial config's ``"wandb"`` value, on top of ``defaults``.
+
+        ``config`` is the ``"wandb"`` mapping itself (or ``None``). Keys it sets
+        override ``defaults``; unknown keys raise ``ValueError`` naming the key
+        and the nearest valid one.
+
+        Example::
+
+            >>> WandbSettings.from_config({"projekt": "x"})
+            Traceback (most recent call last):
+            ...
+            ValueError: Unknown W&B setting config['wandb']['projekt']. Did you mean 'project'? ...
+        """
+        if config is None:
+            config = {}
+        if not isinstance(config, Mapping):
+            raise ValueError(
+                f"config['wandb'] must be a dict of W&B settings, got "
+                f"{type(config).__name__}; e.g. config={{'wandb': {{'project': 'my-project'}}}}."
+            )
+        bad_keys = [k for k in config if not isinstance(k, str)]
+        if bad_keys:
+            raise ValueError(f"config['wandb'] keys must be strings; got {bad_keys[0]!r}.")
+        base = defaults if defaults is not None else cls()
+        own: dict[str, Any] = {
+            f.name: getattr(base, f.name) for f in attrs.fields(cls) if f.name != "init_kwargs"
+        }
+        init_kwargs = dict(base.init_kwargs)
+        for key, value in config.items():
+            if key in OWN_KEYS:
+                own[key] = value
+            else:
+                init_kwargs[key] = value
+        # A key source set in the trial config replaces the default's other source.
+        if "api_key" in config and "api_key_file" not in config:
+            own["api_key_file"] = None
+        if "api_key_file" in config and "api_key" not in config:
+            own["api_key"] = None
+        return cls(**own, init_kwargs=init_kwargs)
+
+    def merged(self, config: Mapping[str, Any] | None) -> WandbSettings:
+        """These settings overridden by a trial's ``"wandb"`` mapping."""
+        return type(self).from_config(config, defaults=self)
+
+    @property
+    def mode(self) -> str:
+        """``online``, ``offline``, ``disabled`` or ``shared``: init kwarg, then ``WANDB_MODE``."""
+        mode = self.init_kwargs.get("mode") or os.environ.get("WANDB_MODE") or "online"
+        return "offline" if mode == "dryrun" else "online" if mode == "run" else str(mode)
+
+    def resolved_project(self) -> str:
+        """The project: this setting, else ``WANDB_PROJECT``; raises if neither is set."""
+        project = self.project or os.environ.get("WANDB_PROJECT")
+        if not project:
+            raise ValueError(
+                "No W&B project: set config['wandb']['project'] (or "
+                "WandbLogger(project=...)), or the WANDB_PROJECT environment variable."
+            )
+        return project
+
+    def resolved_api_key(self) -> str | None:
+        """The API key: ``api_key``, ``api_key_file``, ``WANDB_API_KEY``, then ``wandb login``.
+
+        Offline and disabled runs need none and get ``None``. An online run with
+        no key anywhere raises ``ValueError`` saying where to put one.
+        """
+        if self.mode in ("offline", "disabled"):
+            return None
+        key = resolve_api_key(self.api_key, self.api_key_file)
+        if key is None:
+            raise ValueError(
+                "No W&B API key for online mode: set config['wandb']['api_key_file'], "
+                "the WANDB_API_KEY environment variable, or run `wandb login`; or log "
+                "offline with WANDB_MODE=offline and upload later with `wandb sync`."
+            )
+        return key
+
+    def validate(self) -> WandbSettings:
+        """Check what can only be checked against the environment (project, key)."""
+        self.resolved_project()
+        self.resolved_api_key()
+        return self
+
+    def without_secrets(self) -> dict[str, Any]:
+        """A plain dict of these settings with any key replaced by ``"<redacted>"``."""
+        out = attrs.asdict(self)
+        if out["api_key"] is not None:
+            out["api_key"] = "<redacted>"
+        return out
+

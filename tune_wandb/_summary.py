@@ -1,0 +1,71 @@
+"""The logger's end-of-experiment summary: one line per run, then how to see them."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from ray.tune.experiment import Trial
+
+    from tune_wandb._writer import RunRecord
+
+
+def _best(trial: Trial | None, metric: str | None, mode: str | None) -> str:
+    if trial is None or not metric:
+        return "-"
+    stats = trial.metric_analysis.get(metric)
+    if not stats:
+        return "-"
+    value = stats.get(mode or "max")
+    return f"{value:.6g}" if isinstance(value, int | float) else "-"
+
+
+def _common_parent(paths: Sequence[str]) -> str:
+    try:
+        return os.path.commonpath(paths)
+    except ValueError:
+        return paths[0]
+
+
+def format_summary(
+    records: Mapping[str, RunRecord],
+    trials: Sequence[Trial],
+    *,
+    metric: str | None,
+    mode: str | None,
+) -> str:
+    """The summary as text (see :func:`print_summary`)."""
+    by_id = {t.trial_id: t for t in trials}
+    header = ("run id", "state", f"best {metric}" if metric else "best", "rows", "where")
+    rows = []
+    for rec in records.values():
+        state = "failed" if rec.exit_code else "finished"
+        if not rec.finished:
+            state += " (not synced)"
+        where = rec.url or rec.sync_dir or rec.folder
+        rows.append((rec.run_id, state, _best(by_id.get(rec.run_id), metric, mode), str(rec.rows), where))
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
+    lines = [f"W&B runs ({len(rows)}):"]
+    for row in [header, *rows]:
+        lines.append("  " + "  ".join(c.ljust(w) for c, w in zip(row[:4], widths, strict=True)) + "  " + row[4])
+    offline = [r.sync_dir for r in records.values() if r.offline and r.sync_dir]
+    if offline:
+        parent = _common_parent(offline)
+        lines.append(f"View them here:  wandb leet {parent}")
+        lines.append(f"Upload them:     wandb sync {' '.join(offline) if len(offline) <= 3 else parent + '/**/offline-run-*'}")
+    return "\n".join(lines)
+
+
+def print_summary(
+    records: Mapping[str, RunRecord],
+    trials: Sequence[Trial],
+    *,
+    metric: str | None,
+    mode: str | None,
+    file: TextIO | None = None,
+) -> None:
+    """Print each run's id, state, best value of the experiment's metric and location."""
+    print(format_summary(records, trials, metric=metric, mode=mode), file=file or sys.stdout, flush=True)

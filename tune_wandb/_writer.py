@@ -1,0 +1,245 @@
+"""A background thread that owns every run the logger writes.
+
+Tune calls logger hooks inside its event loop, so the hooks only put work on
+a queue; this one thread starts, logs to and finishes all runs
+(``reinit="create_new"`` keeps them apart in one process), and is drained
+with a bound at experiment end. No process or actor per trial.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from tune_wandb._results import ResultCleaner
+from tune_wandb._run import finish_run, start_run
+
+if TYPE_CHECKING:
+    from wandb.sdk.wandb_run import Run
+
+    from tune_wandb._identity import RunIdentity
+    from tune_wandb._settings import WandbSettings
+
+logger = logging.getLogger("tune_wandb")
+
+
+@attrs.frozen
+class Start:
+    """Open a trial's run (or keep it open, for a trial that restarts)."""
+
+    settings: WandbSettings
+    identity: RunIdentity
+    config: dict[str, Any]
+
+
+@attrs.frozen
+class Log:
+    """Log one Tune result to a trial's run."""
+
+    run_id: str
+    result: Mapping[str, Any]
+
+
+@attrs.frozen
+class Save:
+    """Log a trial's checkpoint folder as a W&B artifact."""
+
+    run_id: str
+    path: str
+
+
+@attrs.frozen
+class Finish:
+    """Finish a trial's run with an exit code (non-zero: failed)."""
+
+    run_id: str
+    exit_code: int
+
+
+@attrs.frozen
+class Close:
+    """Finish whatever is still open, then end the thread."""
+
+
+Op = Start | Log | Save | Finish | Close
+
+
+@attrs.define
+class OpenRun:
+    """A run the writer holds, with its trial's cleaning state."""
+
+    run: Run
+    settings: WandbSettings
+    identity: RunIdentity
+    cleaner: ResultCleaner
+    last_step: int = 0
+    rows: int = 0
+    failed_logs: int = 0
+    first_failure: str = ""
+
+
+@attrs.frozen
+class RunRecord:
+    """What the writer knows about a run once it is finished: for the summary."""
+
+    run_id: str
+    name: str
+    folder: str
+    url: str | None
+    sync_dir: str | None
+    offline: bool
+    rows: int
+    exit_code: int
+    finished: bool
+
+
+@attrs.define
+class RunWriter:
+    """Owns the logger's runs in one background thread. Thread-safe ``submit``."""
+
+    _queue: queue.SimpleQueue[Op] = attrs.field(factory=queue.SimpleQueue, init=False)
+    _thread: threading.Thread | None = attrs.field(default=None, init=False)
+    _runs: dict[str, OpenRun] = attrs.field(factory=dict, init=False)
+    records: dict[str, RunRecord] = attrs.field(factory=dict, init=False)
+    _lock: threading.Lock = attrs.field(factory=threading.Lock, init=False)
+
+    def submit(self, op: Op) -> None:
+        """Queue ``op``; starts the thread on first use."""
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="tune-wandb-writer", daemon=True)
+                self._thread.start()
+        self._queue.put(op)
+
+    def close(self, timeout: float) -> bool:
+        """Finish every run and stop the thread; wait at most ``timeout`` seconds.
+
+        Returns whether everything was written in time. What was not is
+        reported with the folder ``wandb sync`` can upload it from.
+        """
+        thread = self._thread
+        if thread is None:
+            return True
+        self._queue.put(Close())
+        thread.join(timeout)
+        if thread.is_alive():
+            pending = ", ".join(sorted(self._runs)) or "queued rows"
+            logger.warning(
+                "tune-wandb: W&B runs were still being written after %.0f s "
+                "(upload_timeout): %s. What was written is on disk; upload it with `wandb sync`.",
+                timeout,
+                pending,
+            )
+            return False
+        self._thread = None
+        return True
+
+    # -- the writer thread -------------------------------------------------
+
+    def _loop(self) -> None:
+        while True:
+            op = self._queue.get()
+            try:
+                if isinstance(op, Close):
+                    self._close_all()
+                    return
+                self._handle(op)
+            except Exception:  # noqa: BLE001 - the writer must outlive any one op
+                logger.exception("tune-wandb: internal error handling %s", type(op).__name__)
+
+    def _handle(self, op: Start | Log | Save | Finish) -> None:
+        if isinstance(op, Start):
+            self._start(op)
+            return
+        held = self._runs.get(op.run_id)
+        if held is None:
+            return  # the run failed to start; that was reported
+        if isinstance(op, Log):
+            self._log(held, op.result)
+        elif isinstance(op, Save):
+            self._save(held, op.path)
+        else:
+            self._finish(held, op.exit_code)
+
+    def _start(self, op: Start) -> None:
+        if op.identity.run_id in self._runs:
+            return  # a trial restarted after a failure continues its run
+        try:
+            run = start_run(op.settings, op.identity, op.config, reinit="create_new", quiet_stats=True)
+        except Exception as error:  # noqa: BLE001 - never kill Tune for W&B
+            logger.warning("tune-wandb: no W&B run for trial %r: %s", op.identity.run_id, error)
+            return
+        self._runs[op.identity.run_id] = OpenRun(
+            run=run,
+            settings=op.settings,
+            identity=op.identity,
+            cleaner=ResultCleaner(excludes=op.settings.excludes, log_config=op.settings.log_config),
+        )
+
+    def _log(self, held: OpenRun, result: Mapping[str, Any]) -> None:
+        cleaned = held.cleaner.clean(result)
+        try:
+            if cleaned.config_update:
+                held.run.config.update(cleaned.config_update, allow_val_change=True)
+            iteration = result.get("training_iteration")
+            step = iteration if isinstance(iteration, int) and iteration > held.last_step else held.last_step + 1
+            held.run.log(cleaned.metrics, step=step)
+            held.last_step = step
+            held.rows += 1
+        except Exception as error:  # noqa: BLE001 - counted, reported once at finish
+            held.failed_logs += 1
+            if not held.first_failure:
+                held.first_failure = f"{type(error).__name__}: {error}"
+
+    def _save(self, held: OpenRun, path: str) -> None:
+        import wandb
+
+        try:
+            artifact = wandb.Artifact(name=f"checkpoint-{held.identity.run_id}", type="model")
+            artifact.add_dir(path)
+            held.run.log_artifact(artifact)
+        except Exception as error:  # noqa: BLE001 - a checkpoint upload never fails a trial
+            logger.warning("tune-wandb: checkpoint %s not logged as an artifact: %s", path, error)
+
+    def _finish(self, held: OpenRun, exit_code: int) -> None:
+        del self._runs[held.identity.run_id]
+        if held.failed_logs:
+            logger.warning(
+                "tune-wandb: %d of %d results of run %r could not be logged (first: %s).",
+                held.failed_logs,
+                held.failed_logs + held.rows,
+                held.identity.run_id,
+                held.first_failure,
+            )
+        run = held.run
+        finished = finish_run(run, exit_code=exit_code, timeout=held.settings.upload_timeout)
+        sync_dir = getattr(run.settings, "sync_dir", None)
+        offline = bool(getattr(run.settings, "_offline", False)) or run.settings.mode == "offline"
+        self.records[held.identity.run_id] = RunRecord(
+            run_id=held.identity.run_id,
+            name=held.identity.name,
+            folder=held.identity.folder,
+            url=None if offline else run.url,
+            sync_dir=sync_dir,
+            offline=offline,
+            rows=held.rows,
+            exit_code=exit_code,
+            finished=finished,
+        )
+
+    def _close_all(self) -> None:
+        started = time.monotonic()
+        for held in list(self._runs.values()):
+            logger.warning(
+                "tune-wandb: trial %r had not ended when the experiment did; its run is "
+                "marked failed.",
+                held.identity.run_id,
+            )
+            self._finish(held, exit_code=1)
+        logger.debug("tune-wandb: closed runs in %.2f s", time.monotonic() - started)
