@@ -21,7 +21,7 @@ from ray.tune.trainable.function_trainable import FunctionTrainable, wrap_functi
 
 from tune_wandb._identity import RunIdentity
 from tune_wandb._results import run_config
-from tune_wandb._run import finish_run, start_run
+from tune_wandb._run import discard_offline_run, finish_run, start_run
 from tune_wandb._settings import WandbSettings
 
 if TYPE_CHECKING:
@@ -77,6 +77,10 @@ class WandbTrainableMixin:
     _wandb_run: Run | None = None
     _wandb_run_trial: str | None = None
     _wandb_settings: WandbSettings | None = None
+    #: Whether the current trial has trained on this actor. Tune may build an
+    #: actor for one trial and hand it another (``reuse_actors``): a run whose
+    #: trial never trained here is provisional and is discarded, not kept twice.
+    _wandb_trained: bool = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -126,6 +130,7 @@ class WandbTrainableMixin:
     def train(self) -> dict[str, Any]:
         """Tune's ``train``; a raised error finishes the run as failed first."""
         parent: Any = super()
+        self._wandb_trained = True
         try:
             result: dict[str, Any] = parent.train()
         except BaseException:
@@ -145,18 +150,14 @@ class WandbTrainableMixin:
             self._wandb_end(exit_code=0)
             _teardown_service()
 
-    def reset(self, new_config: dict[str, Any], storage: Any = None) -> bool:
-        """Actor reuse: the old trial's run is finished before the new trial's starts."""
-        self._wandb_end(exit_code=0)
-        parent: Any = super()
-        return bool(parent.reset(new_config, storage))
-
     # -- internals ---------------------------------------------------------
 
     def _wandb_begin(self, raw_settings: object) -> None:
         trainable: Any = self
-        if self._wandb_run is not None and self._wandb_run_trial == trainable.trial_id:
-            return
+        if self._wandb_run is not None:
+            if self._wandb_run_trial == trainable.trial_id:
+                return  # the same trial again (Tune may reset an actor for its own trial)
+            self._wandb_end(exit_code=0)  # actor reuse: the previous trial is over
         settings = WandbSettings.from_config(raw_settings)  # type: ignore[arg-type]  # validated inside
         identity = RunIdentity.from_trainable(trainable, settings)
         self._wandb_settings = settings
@@ -164,6 +165,7 @@ class WandbTrainableMixin:
             settings, identity, run_config(trainable.config), reinit="finish_previous"
         )
         self._wandb_run_trial = trainable.trial_id
+        self._wandb_trained = False
 
     def _wandb_take_settings(self, config: Mapping[str, Any]) -> tuple[object, dict[str, Any]]:
         """Remove ``"wandb"`` from ``self.config``; return it and the stripped ``config``."""
@@ -175,9 +177,12 @@ class WandbTrainableMixin:
 
     def _wandb_end(self, *, exit_code: int) -> None:
         run, self._wandb_run = self._wandb_run, None
-        if run is not None:
-            settings = self._wandb_settings or WandbSettings()
-            finish_run(run, exit_code=exit_code, timeout=settings.upload_timeout)
+        if run is None:
+            return
+        settings = self._wandb_settings or WandbSettings()
+        finish_run(run, exit_code=exit_code, timeout=settings.upload_timeout)
+        if not self._wandb_trained:
+            discard_offline_run(run)
 
 
 def _teardown_service() -> None:
@@ -200,7 +205,12 @@ def _wrap_setup(setup: _F) -> _F:
     def wrapper(self: WandbTrainableMixin, config: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
         raw, stripped = self._wandb_take_settings(config)
         self._wandb_begin(raw)
-        return setup(self, stripped, *args, **kwargs)
+        try:
+            return setup(self, stripped, *args, **kwargs)
+        except BaseException:
+            self._wandb_trained = True  # a real failure of this trial: keep its run
+            self._wandb_end(exit_code=1)
+            raise
 
     wrapper._tune_wandb_wrapped = True  # type: ignore[attr-defined]  # marker read in __init_subclass__
     return wrapper  # type: ignore[return-value]  # same signature as setup

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -83,6 +84,9 @@ def start_run(
         dir=identity.folder,
         config=run_config,
         reinit=reinit,
+        # A trial restarted (max_failures, Tuner.restore) or moved to another
+        # actor continues its run online instead of clashing with it.
+        resume="allow",
     )
     try:
         return wandb.init(
@@ -138,3 +142,17 @@ def finish_run(run: Run, *, exit_code: int, timeout: float) -> bool:
         logger.warning("tune-wandb: finishing run %r failed: %s", run.id, errors[0])
         return False
     return True
+
+
+def discard_offline_run(run: Run) -> None:
+    """Delete a finished offline run that holds nothing of its trial.
+
+    Tune may start an actor for one trial and then give it another; the run
+    started for the first is empty and its trial's real run is written
+    elsewhere. Online runs are left alone: the real run resumes the same id.
+    """
+    sync_dir = getattr(run.settings, "sync_dir", None)
+    if run.settings.mode != "offline" or not sync_dir:
+        return
+    shutil.rmtree(sync_dir, ignore_errors=True)
+    logger.debug("tune-wandb: discarded provisional run %s", sync_dir)

@@ -1,0 +1,205 @@
+"""WandbTrainableMixin and @wandb_mixin: one correct W&B run per trial, from inside the trial."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import wandb
+from ray import tune
+
+from tests.wandb_reader import read_runs
+from tune_wandb import WandbTrainableMixin, wandb_mixin
+
+WANDB = {"project": "mixin-tests"}
+
+
+@wandb_mixin
+def train_fn(config: dict[str, Any]) -> None:
+    """The seed's example, with Ray 2's tune.report(dict)."""
+    for _ in range(10):
+        loss = config["a"] + config["b"]
+        wandb.log({"loss": loss})
+        tune.report({"loss": loss})
+
+
+@wandb_mixin
+def sees_config(config: dict[str, Any]) -> None:
+    assert "wandb" not in config, config
+    wandb.log({"a": config["a"]})
+    tune.report({"a": config["a"]})
+
+
+@wandb_mixin
+def fails_at_three(config: dict[str, Any]) -> None:
+    for i in range(1, 6):
+        if i == 3:
+            raise ValueError("trial failed on purpose")
+        wandb.log({"i": i})
+        tune.report({"i": i})
+
+
+@wandb_mixin
+def logs_its_own_a(config: dict[str, Any]) -> None:
+    for _ in range(5):
+        wandb.log({"a": config["a"]})
+        tune.report({"a": config["a"]})
+
+
+@wandb_mixin
+def with_data(config: dict[str, Any], data: list[int] | None = None) -> None:
+    assert data is not None
+    wandb.log({"total": sum(data) * config["a"]})
+    tune.report({"total": sum(data)})
+
+
+class Counter(WandbTrainableMixin, tune.Trainable):
+    """A class trainable that logs through self.wandb and fails when asked."""
+
+    def setup(self, config: dict[str, Any]) -> None:
+        assert "wandb" not in config and "wandb" not in self.config
+        assert self.wandb is wandb.run
+        self.a = config["a"]
+        self.fail_at = config.get("fail_at")
+
+    def step(self) -> dict[str, Any]:
+        if self.iteration + 1 == self.fail_at:
+            raise ValueError("trial failed on purpose")
+        self.wandb.log({"a": self.a, "it": self.iteration + 1})
+        return {"a": self.a, "done": self.iteration + 1 >= 4}
+
+    def reset_config(self, new_config: dict[str, Any]) -> bool:
+        assert "wandb" not in new_config
+        self.a = new_config["a"]
+        self.fail_at = new_config.get("fail_at")
+        return True
+
+
+def _by_trial(analysis: Any) -> dict[str, Any]:
+    return {t.trial_id: t for t in analysis.trials}
+
+
+class TestDecorator:
+    def test_seed_example_gives_one_correct_run_per_trial(self, tune_run: Any, results: Path) -> None:
+        """Each trial's run has its id, name, group, project, config and all ten rows."""
+        analysis = tune_run(
+            train_fn, config={"a": tune.grid_search([1, 2]), "b": 4, "wandb": WANDB}
+        )
+        runs = read_runs(results)
+        trials = _by_trial(analysis)
+        assert set(runs) == set(trials)
+        for trial_id, run in runs.items():
+            trial = trials[trial_id]
+            assert run.name == str(trial)
+            assert run.group == "exp"
+            assert run.project == "mixin-tests"
+            assert run.config == {"a": trial.config["a"], "b": 4}
+            assert run.column("loss") == [trial.config["a"] + 4] * 10
+            assert run.exit_code == 0
+
+    def test_keeps_the_function_name(self) -> None:
+        """The generated Trainable is named after the function, for Tune's output."""
+        assert train_fn.__name__ == "train_fn"
+        assert issubclass(train_fn, WandbTrainableMixin)
+
+    def test_function_sees_config_without_wandb_key(self, tune_run: Any, results: Path) -> None:
+        """The user's function gets the config without "wandb"."""
+        tune_run(sees_config, config={"a": 3, "wandb": WANDB})
+        (run,) = read_runs(results).values()
+        assert run.column("a") == [3]
+        assert run.exit_code == 0
+
+    def test_failing_trial_keeps_rows_and_is_marked_failed(self, tune_run: Any, results: Path) -> None:
+        """A trial that raises keeps its rows and its run ends with a non-zero exit code."""
+        tune_run(fails_at_three, config={"wandb": WANDB}, raise_on_failed_trial=False)
+        (run,) = read_runs(results).values()
+        assert run.column("i") == [1, 2]
+        assert run.exit_code == 1
+
+    def test_actor_reuse_never_mixes_trials(self, tune_run: Any, results: Path) -> None:
+        """With reuse_actors=True, each trial's rows land in its own run only."""
+        analysis = tune_run(
+            logs_its_own_a,
+            config={"a": tune.grid_search([1, 2, 3, 4, 5]), "wandb": WANDB},
+            reuse_actors=True,
+        )
+        runs = read_runs(results)
+        trials = _by_trial(analysis)
+        assert set(runs) == set(trials)
+        for trial_id, run in runs.items():
+            assert run.column("a") == [trials[trial_id].config["a"]] * 5
+            assert run.exit_code == 0
+
+    def test_with_parameters(self, tune_run: Any, results: Path) -> None:
+        """tune.with_parameters passes its objects to the decorated function."""
+        tune_run(tune.with_parameters(with_data, data=[1, 2, 3]), config={"a": 2, "wandb": WANDB})
+        (run,) = read_runs(results).values()
+        assert run.column("total") == [12]
+
+    def test_with_resources_and_tuner(self, ray_session: None, results: Path) -> None:
+        """tune.with_resources and the Tuner API work with the decorated function."""
+        tuner = tune.Tuner(
+            tune.with_resources(sees_config, {"cpu": 1}),
+            param_space={"a": tune.grid_search([5, 6]), "wandb": WANDB},
+            run_config=tune.RunConfig(name="tuner", storage_path=str(results), verbose=0),
+        )
+        grid = tuner.fit()
+        assert not grid.errors
+        runs = read_runs(results)
+        assert sorted(r.column("a")[0] for r in runs.values()) == [5, 6]
+        assert {r.group for r in runs.values()} == {"tuner"}
+
+    def test_decorating_a_class_says_what_to_do(self) -> None:
+        """@wandb_mixin on a class points to WandbTrainableMixin."""
+        with pytest.raises(TypeError, match=r"class Counter\(WandbTrainableMixin"):
+            wandb_mixin(Counter)
+
+
+class TestClassMixin:
+    def test_runs_rows_and_identity(self, tune_run: Any, results: Path) -> None:
+        """self.wandb is the trial's run: one run per trial with its rows and config."""
+        analysis = tune_run(Counter, config={"a": tune.grid_search([1, 2]), "wandb": WANDB})
+        runs = read_runs(results)
+        trials = _by_trial(analysis)
+        assert set(runs) == set(trials)
+        for trial_id, run in runs.items():
+            a = trials[trial_id].config["a"]
+            assert run.config == {"a": a}
+            assert run.column("it") == [1, 2, 3, 4]
+            assert run.column("a") == [a] * 4
+            assert (run.name, run.group, run.exit_code) == (str(trials[trial_id]), "exp", 0)
+
+    def test_failing_trial_is_marked_failed(self, tune_run: Any, results: Path) -> None:
+        """A step that raises finishes the run with a non-zero exit code, its rows kept."""
+        tune_run(Counter, config={"a": 1, "fail_at": 3, "wandb": WANDB}, raise_on_failed_trial=False)
+        (run,) = read_runs(results).values()
+        assert run.column("it") == [1, 2]
+        assert run.exit_code == 1
+
+    def test_actor_reuse_with_reset_config(self, tune_run: Any, results: Path) -> None:
+        """reset_config reuse finishes the old trial's run and starts the new one's."""
+        analysis = tune_run(
+            Counter, config={"a": tune.grid_search([1, 2, 3, 4]), "wandb": WANDB}, reuse_actors=True
+        )
+        runs = read_runs(results)
+        trials = _by_trial(analysis)
+        assert set(runs) == set(trials)
+        for trial_id, run in runs.items():
+            assert run.column("a") == [trials[trial_id].config["a"]] * 4
+            assert run.exit_code == 0
+
+    def test_mixin_after_trainable_is_refused(self) -> None:
+        """Putting the mixin after Trainable fails at class definition with the right order."""
+        with pytest.raises(TypeError, match=r"before Trainable"):
+
+            class Wrong(tune.Trainable, WandbTrainableMixin):  # type: ignore[misc]  # the wrong order is the test
+                pass
+
+
+class TestSettingsErrors:
+    def test_bad_setting_fails_before_any_trial(self, tune_run: Any, results: Path) -> None:
+        """A typo in config['wandb'] stops tune.run on the driver, and no run is written."""
+        with pytest.raises(ValueError, match="Did you mean 'project'"):
+            tune_run(train_fn, config={"a": 1, "b": 2, "wandb": {"projekt": "x"}})
+        assert read_runs(results) == {}

@@ -1,0 +1,88 @@
+"""Read back what W&B wrote, with W&B's own reader (``wandb leet inspect --json``)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+WANDB = str(Path(sys.executable).with_name("wandb"))
+
+
+@attrs.frozen
+class RunLog:
+    """One run's transaction log, as W&B's reader prints it."""
+
+    path: Path
+    run_id: str
+    project: str
+    group: str
+    name: str
+    config: dict[str, Any]
+    history: list[dict[str, Any]]
+    exit_code: int | None
+
+    @property
+    def metrics(self) -> list[dict[str, Any]]:
+        """History rows without W&B's own ``_``-keys."""
+        return [{k: v for k, v in row.items() if not k.startswith("_")} for row in self.history]
+
+    def column(self, key: str) -> list[Any]:
+        """The values of one metric, in step order."""
+        return [row[key] for row in self.history if key in row]
+
+    @property
+    def steps(self) -> list[int]:
+        return [int(row["_step"]) for row in self.history]
+
+
+def read_run(path: Path) -> RunLog:
+    """Parse one ``.wandb`` file."""
+    out = subprocess.run(
+        [WANDB, "leet", "inspect", "--json", str(path)],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
+    run: dict[str, Any] = {}
+    config: dict[str, Any] = {}
+    history: list[dict[str, Any]] = []
+    exit_code: int | None = None
+    for line in out.splitlines():
+        record = json.loads(line)
+        kind = record["type"]
+        if kind == "run":
+            run = record["run"]
+            config.update(run.get("config", {}).get("update", {}))
+        elif kind == "config":
+            config.update(record["config"].get("update", {}))
+        elif kind == "history":
+            history.append(record["history"]["item"])
+        elif kind == "exit":
+            exit_code = int(record["exit"].get("exit_code", 0))
+    config.pop("_wandb", None)
+    return RunLog(
+        path=path,
+        run_id=run.get("run_id", ""),
+        project=run.get("project", ""),
+        group=run.get("run_group", ""),
+        name=run.get("display_name", ""),
+        config=config,
+        history=history,
+        exit_code=exit_code,
+    )
+
+
+def read_runs(root: Path) -> dict[str, RunLog]:
+    """Every run written below ``root``, by run id (fails on two logs with one id)."""
+    runs: dict[str, RunLog] = {}
+    for path in sorted(root.rglob("run-*.wandb")):
+        log = read_run(path)
+        assert log.run_id not in runs, f"two runs with id {log.run_id}: {path}, {runs[log.run_id].path}"
+        runs[log.run_id] = log
+    return runs
