@@ -1,0 +1,205 @@
+"""WandbLogger: every reported result in its trial's own run, read back from W&B's log."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from ray import tune
+from ray.tune.schedulers import PopulationBasedTraining
+
+from tests.test_mixin import Counter
+from tests.wandb_reader import read_runs
+from tune_wandb import WandbLogger, WandbSettings
+
+
+def reports(config: dict[str, Any]) -> None:
+    for i in range(1, 6):
+        tune.report({"loss": config["a"] * i, "info": {"lr": 0.1, "skip": 1}, "noisy": i})
+
+
+def reports_image(config: dict[str, Any]) -> None:
+    tune.report({"img": np.zeros((8, 8, 3), dtype=np.uint8), "loss": 1.0})
+
+
+def fails_once(config: dict[str, Any]) -> None:
+    marker = Path(config["marker"])
+    for i in range(1, 4):
+        if i == 3 and not marker.exists():
+            marker.touch()
+            raise RuntimeError("first attempt fails on purpose")
+        tune.report({"i": i})
+
+
+def fails(config: dict[str, Any]) -> None:
+    tune.report({"i": 1})
+    raise RuntimeError("fails on purpose")
+
+
+class PBTTrainable(tune.Trainable):
+    """A checkpointing trainable, so PBT can exploit and change its config."""
+
+    def setup(self, config: dict[str, Any]) -> None:
+        self.lr = config["lr"]
+        self.score = 0.0
+
+    def step(self) -> dict[str, Any]:
+        self.score += self.lr
+        return {"score": self.score}
+
+    def save_checkpoint(self, checkpoint_dir: str) -> dict[str, Any]:
+        return {"score": self.score}
+
+    def load_checkpoint(self, checkpoint: dict[str, Any] | None) -> None:
+        if checkpoint:
+            self.score = checkpoint["score"]
+
+    def reset_config(self, new_config: dict[str, Any]) -> bool:
+        self.lr = new_config["lr"]
+        return True
+
+
+class TestRuns:
+    def test_one_run_per_trial_with_every_row(self, tune_run: Any, results: Path) -> None:
+        """Each trial's run: its identity, config, bookkeeping, and every result at its step."""
+        analysis = tune_run(
+            reports,
+            config={"a": tune.grid_search([1, 2]), "wandb": {"excludes": ["noisy", "info/skip"]}},
+            callbacks=[WandbLogger(project="logger-tests", summary=False)],
+        )
+        runs = read_runs(results)
+        trials = {t.trial_id: t for t in analysis.trials}
+        assert set(runs) == set(trials)
+        for trial_id, run in runs.items():
+            trial = trials[trial_id]
+            a = trial.config["a"]
+            assert (run.name, run.group, run.project) == (str(trial), "exp", "logger-tests")
+            assert run.config["a"] == a
+            assert "wandb" not in run.config
+            assert run.config["trial_id"] == trial_id
+            assert {"hostname", "pid", "node_ip", "date"} <= set(run.config)
+            assert run.steps == [1, 2, 3, 4, 5]
+            assert run.column("loss") == [a * i for i in range(1, 6)]
+            assert run.column("training_iteration") == [1, 2, 3, 4, 5]
+            assert run.column("info/lr") == [0.1] * 5
+            for row in run.metrics:
+                assert not {"noisy", "info/skip", "done", "config", "trial_id", "date"} & set(row)
+            assert run.exit_code == 0
+
+    def test_images_are_logged_as_media(
+        self, tune_run: Any, results: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A 3-D array in a result is logged as a W&B image."""
+        # Tune's own TensorBoard logger cannot take an HWC image and would fail the run.
+        monkeypatch.setenv("TUNE_DISABLE_AUTO_CALLBACK_LOGGERS", "1")
+        tune_run(reports_image, callbacks=[WandbLogger(project="p", summary=False)])
+        (run,) = read_runs(results).values()
+        assert run.column("img._type") == ["image-file"]
+        assert run.column("img.width") == [8]
+
+    def test_failed_trial_is_marked_failed(self, tune_run: Any, results: Path) -> None:
+        """A trial that errors keeps its rows and ends with a non-zero exit code."""
+        tune_run(fails, callbacks=[WandbLogger(project="p", summary=False)], raise_on_failed_trial=False)
+        (run,) = read_runs(results).values()
+        assert run.column("i") == [1]
+        assert run.exit_code == 1
+
+    def test_retried_trial_continues_its_run(self, tune_run: Any, results: Path, tmp_path: Path) -> None:
+        """With max_failures=1 a retried trial keeps one run, its rows after the earlier ones."""
+        tune_run(
+            fails_once,
+            config={"marker": str(tmp_path / "failed-once")},
+            max_failures=1,
+            callbacks=[WandbLogger(project="p", summary=False)],
+        )
+        (run,) = read_runs(results).values()
+        assert run.column("i") == [1, 2, 1, 2, 3]
+        assert run.steps == [1, 2, 3, 4, 5]
+        assert run.exit_code == 0
+
+    def test_log_config_records_pbt_changes(self, tune_run: Any, results: Path) -> None:
+        """With log_config, PBT's config changes appear as config/ metrics."""
+        pbt = PopulationBasedTraining(
+            time_attr="training_iteration",
+            perturbation_interval=2,
+            hyperparam_mutations={"lr": [0.1, 0.5, 1.0, 2.0]},
+            metric="score",
+            mode="max",
+        )
+        tune_run(
+            PBTTrainable,
+            config={"lr": tune.grid_search([0.1, 2.0]), "wandb": {"log_config": True}},
+            scheduler=pbt,
+            stop={"training_iteration": 8},
+            checkpoint_config=tune.CheckpointConfig(checkpoint_frequency=2),
+            callbacks=[WandbLogger(project="p", summary=False)],
+        )
+        runs = read_runs(results)
+        assert len(runs) == 2
+        lrs = [set(run.column("config/lr")) for run in runs.values()]
+        assert all(lrs)
+        assert any(len(values) > 1 for values in lrs), lrs
+
+    def test_mixin_trials_keep_one_run(
+        self, tune_run: Any, results: Path, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """With the logger and the mixin on one trial, there is one run, written by the mixin."""
+        with caplog.at_level(logging.WARNING, logger="tune_wandb"):
+            tune_run(
+                Counter,
+                config={"a": 1, "wandb": {"project": "p"}},
+                callbacks=[WandbLogger(summary=False)],
+            )
+        (run,) = read_runs(results).values()
+        assert run.column("it") == [1, 2, 3, 4]
+        assert any("leaves such trials to the mixin" in r.getMessage() for r in caplog.records)
+
+    def test_summary_lists_runs_and_commands(
+        self, tune_run: Any, results: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """The end-of-experiment summary names each run, its state and how to view and upload it."""
+        tune_run(
+            reports,
+            config={"a": tune.grid_search([1, 2])},
+            callbacks=[WandbLogger(project="p", summary_metric="loss", summary_mode="min")],
+        )
+        out = capsys.readouterr().out
+        assert "W&B runs (2):" in out
+        assert out.count("finished") == 2
+        assert "wandb leet " in out
+        assert "wandb sync " in out
+
+
+class TestSettings:
+    def test_bad_trial_setting_fails_before_trials_start(self, tune_run: Any, results: Path) -> None:
+        """A typo in a trial's "wandb" config stops tune.run with the settings error."""
+        with pytest.raises(ValueError, match="Did you mean 'project'"):
+            tune_run(
+                reports,
+                config={"a": 1, "wandb": {"projekt": "x"}},
+                callbacks=[WandbLogger(summary=False)],
+            )
+        assert read_runs(results) == {}
+
+    def test_bad_keyword_fails_at_construction(self) -> None:
+        """WandbLogger's own keyword arguments are validated when it is built."""
+        with pytest.raises(ValueError, match="Did you mean 'project'"):
+            WandbLogger(projekt="x")
+
+    def test_settings_object_and_keywords(self) -> None:
+        """A WandbSettings plus keywords: keywords win."""
+        logger = WandbLogger(WandbSettings(project="a", group="g"), project="b")
+        assert "project='b'" in repr(logger)
+        assert "group='g'" in repr(logger)
+
+    def test_logger_pickles_without_its_thread(self) -> None:
+        """Tune pickles callbacks with the experiment; the writer thread is not pickled."""
+        import pickle
+
+        logger = WandbLogger(project="p", api_key="k" * 40)
+        clone = pickle.loads(pickle.dumps(logger))
+        assert repr(clone) == repr(logger)
+        assert "k" * 40 not in repr(clone)
