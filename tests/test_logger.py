@@ -102,12 +102,16 @@ class TestRuns:
 
     def test_failed_trial_is_marked_failed(self, tune_run: Any, results: Path) -> None:
         """A trial that errors keeps its rows and ends with a non-zero exit code."""
-        tune_run(fails, callbacks=[WandbLogger(project="p", summary=False)], raise_on_failed_trial=False)
+        tune_run(
+            fails, callbacks=[WandbLogger(project="p", summary=False)], raise_on_failed_trial=False
+        )
         (run,) = read_runs(results).values()
         assert run.column("i") == [1]
         assert run.exit_code == 1
 
-    def test_retried_trial_continues_its_run(self, tune_run: Any, results: Path, tmp_path: Path) -> None:
+    def test_retried_trial_continues_its_run(
+        self, tune_run: Any, results: Path, tmp_path: Path
+    ) -> None:
         """With max_failures=1 a retried trial keeps one run, its rows after the earlier ones."""
         tune_run(
             fails_once,
@@ -174,7 +178,9 @@ class TestRuns:
 
 
 class TestSettings:
-    def test_bad_trial_setting_fails_before_trials_start(self, tune_run: Any, results: Path) -> None:
+    def test_bad_trial_setting_fails_before_trials_start(
+        self, tune_run: Any, results: Path
+    ) -> None:
         """A typo in a trial's "wandb" config stops tune.run with the settings error."""
         with pytest.raises(ValueError, match="Did you mean 'project'"):
             tune_run(

@@ -58,7 +58,8 @@ class Counter(WandbTrainableMixin, tune.Trainable):
     """A class trainable that logs through self.wandb and fails when asked."""
 
     def setup(self, config: dict[str, Any]) -> None:
-        assert "wandb" not in config and "wandb" not in self.config
+        assert "wandb" not in config
+        assert "wandb" not in self.config
         assert self.wandb is wandb.run
         self.a = config["a"]
         self.fail_at = config.get("fail_at")
@@ -81,7 +82,9 @@ def _by_trial(analysis: Any) -> dict[str, Any]:
 
 
 class TestDecorator:
-    def test_seed_example_gives_one_correct_run_per_trial(self, tune_run: Any, results: Path) -> None:
+    def test_seed_example_gives_one_correct_run_per_trial(
+        self, tune_run: Any, results: Path
+    ) -> None:
         """Each trial's run has its id, name, group, project, config and all ten rows."""
         analysis = tune_run(
             train_fn, config={"a": tune.grid_search([1, 2]), "b": 4, "wandb": WANDB}
@@ -110,7 +113,9 @@ class TestDecorator:
         assert run.column("a") == [3]
         assert run.exit_code == 0
 
-    def test_failing_trial_keeps_rows_and_is_marked_failed(self, tune_run: Any, results: Path) -> None:
+    def test_failing_trial_keeps_rows_and_is_marked_failed(
+        self, tune_run: Any, results: Path
+    ) -> None:
         """A trial that raises keeps its rows and its run ends with a non-zero exit code."""
         tune_run(fails_at_three, config={"wandb": WANDB}, raise_on_failed_trial=False)
         (run,) = read_runs(results).values()
@@ -172,7 +177,9 @@ class TestClassMixin:
 
     def test_failing_trial_is_marked_failed(self, tune_run: Any, results: Path) -> None:
         """A step that raises finishes the run with a non-zero exit code, its rows kept."""
-        tune_run(Counter, config={"a": 1, "fail_at": 3, "wandb": WANDB}, raise_on_failed_trial=False)
+        tune_run(
+            Counter, config={"a": 1, "fail_at": 3, "wandb": WANDB}, raise_on_failed_trial=False
+        )
         (run,) = read_runs(results).values()
         assert run.column("it") == [1, 2]
         assert run.exit_code == 1
@@ -193,7 +200,7 @@ class TestClassMixin:
         """Putting the mixin after Trainable fails at class definition with the right order."""
         with pytest.raises(TypeError, match=r"before Trainable"):
 
-            class Wrong(tune.Trainable, WandbTrainableMixin):  # type: ignore[misc]  # the wrong order is the test
+            class Wrong(tune.Trainable, WandbTrainableMixin):
                 pass
 
 

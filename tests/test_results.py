@@ -47,7 +47,7 @@ class TestRows:
         assert cleaner.clean({"trial_id": "t", "pid": 2, "date": "d3"}).config_update == {"pid": 2}
 
     def test_log_config_logs_config_values_and_their_changes(self) -> None:
-        """With log_config, numeric config values become config/ metrics and changes update the config."""
+        """With log_config, numeric config values are config/ metrics; changes update the config."""
         cleaner = ResultCleaner(log_config=True)
         first = cleaner.clean({"config": {"lr": 0.1, "wandb": {"project": "p"}}, "loss": 1})
         assert first.metrics == {"loss": 1, "config/lr": 0.1}
@@ -63,18 +63,24 @@ class TestRows:
 
     def test_arrays_become_media(self) -> None:
         """3-D arrays are images, 4-D lists of images, 1-D histograms."""
-        row = ResultCleaner().clean(
-            {
-                "img": np.zeros((8, 8, 3), dtype=np.uint8),
-                "imgs": np.zeros((2, 8, 8, 3), dtype=np.uint8),
-                "hist": np.arange(10.0),
-            }
-        ).metrics
+        row = (
+            ResultCleaner()
+            .clean(
+                {
+                    "img": np.zeros((8, 8, 3), dtype=np.uint8),
+                    "imgs": np.zeros((2, 8, 8, 3), dtype=np.uint8),
+                    "hist": np.arange(10.0),
+                }
+            )
+            .metrics
+        )
         assert isinstance(row["img"], wandb.Image)
         assert [type(i) for i in row["imgs"]] == [wandb.Image, wandb.Image]
         assert isinstance(row["hist"], wandb.Histogram)
 
-    def test_unloggable_value_is_dropped_with_one_warning(self, caplog: pytest.LogCaptureFixture) -> None:
+    def test_unloggable_value_is_dropped_with_one_warning(
+        self, caplog: pytest.LogCaptureFixture
+    ) -> None:
         """An object W&B cannot take is dropped; the warning names it once."""
         cleaner = ResultCleaner()
         with caplog.at_level(logging.WARNING, logger="tune_wandb"):
@@ -92,7 +98,14 @@ class TestRunConfig:
     def test_values_wandb_cannot_store_are_converted(self) -> None:
         """numpy values, tuples, sets, objects and huge ints become JSON data."""
         out = run_config(
-            {"n": np.float64(1.5), "t": (1, 2), "s": {3}, "o": object(), "big": 2**70, "arr": np.ones(2)}
+            {
+                "n": np.float64(1.5),
+                "t": (1, 2),
+                "s": {3},
+                "o": object(),
+                "big": 2**70,
+                "arr": np.ones(2),
+            }
         )
         assert out["n"] == 1.5
         assert out["t"] == [1, 2]
@@ -120,7 +133,9 @@ _leaves = st.one_of(
     ),
 )
 _keys = st.text(min_size=1, max_size=300)
-_nested = st.recursive(_leaves, lambda inner: st.dictionaries(_keys, inner, max_size=5), max_leaves=30)
+_nested = st.recursive(
+    _leaves, lambda inner: st.dictionaries(_keys, inner, max_size=5), max_leaves=30
+)
 
 
 @settings(max_examples=150, deadline=None)
@@ -130,7 +145,9 @@ def test_any_result_cleans_without_raising(result: dict[str, Any]) -> None:
     logging.getLogger("tune_wandb").setLevel(logging.ERROR)
     row = ResultCleaner(log_config=True).clean(result)
     for value in row.metrics.values():
-        assert value is None or isinstance(value, bool | int | float | str | list | wandb.Histogram | wandb.Image | wandb.Video)
+        assert value is None or isinstance(
+            value, bool | int | float | str | list | wandb.Histogram | wandb.Image | wandb.Video
+        )
 
 
 @settings(max_examples=150, deadline=None)

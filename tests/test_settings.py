@@ -100,10 +100,12 @@ class TestErrors:
         with pytest.raises(ValueError, match="must be a dict"):
             WandbSettings.from_config(["project"])  # type: ignore[arg-type]  # the wrong type is the test
 
-    def test_online_without_any_key_says_where_to_put_one(self, monkeypatch: pytest.MonkeyPatch) -> None:
+    def test_online_without_any_key_says_where_to_put_one(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         """Online mode with no key anywhere fails and names every place a key can come from."""
         monkeypatch.setenv("WANDB_MODE", "online")
-        with pytest.raises(ValueError, match="api_key_file.*WANDB_API_KEY.*wandb login"):
+        with pytest.raises(ValueError, match=r"api_key_file.*WANDB_API_KEY.*wandb login"):
             WandbSettings.from_config({"project": "p"}).validate()
 
     def test_no_project(self) -> None:
@@ -122,7 +124,9 @@ class TestKeys:
         monkeypatch.setenv("WANDB_MODE", "online")
         return monkeypatch
 
-    def test_resolution_order(self, online: pytest.MonkeyPatch, key_file: Path, tmp_path: Path) -> None:
+    def test_resolution_order(
+        self, online: pytest.MonkeyPatch, key_file: Path, tmp_path: Path
+    ) -> None:
         """api_key, then api_key_file, then WANDB_API_KEY, then wandb login's netrc."""
         netrc = tmp_path / "netrc"
         netrc.write_text(f"machine api.wandb.ai\n  login user\n  password {'n' * 40}\n")
@@ -145,6 +149,6 @@ class TestKeys:
         assert KEY not in repr(s)
         assert KEY not in str(s)
         assert KEY not in str(s.without_secrets())
-        with pytest.raises(ValueError) as info:
+        with pytest.raises(ValueError, match="projekt") as info:
             WandbSettings.from_config({"api_key": KEY, "projekt": "p"})
         assert KEY not in str(info.value)

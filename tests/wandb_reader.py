@@ -83,6 +83,8 @@ def read_runs(root: Path) -> dict[str, RunLog]:
     runs: dict[str, RunLog] = {}
     for path in sorted(root.rglob("run-*.wandb")):
         log = read_run(path)
-        assert log.run_id not in runs, f"two runs with id {log.run_id}: {path}, {runs[log.run_id].path}"
+        assert log.run_id not in runs, (
+            f"two runs with id {log.run_id}: {path}, {runs[log.run_id].path}"
+        )
         runs[log.run_id] = log
     return runs

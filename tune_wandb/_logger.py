@@ -92,9 +92,11 @@ class WandbLogger(LoggerCallback):
 
     # -- Tune hooks: validate, then queue ----------------------------------
 
-    def on_trial_add(self, iteration: int, trials: list[Trial], trial: Trial, **info: Any) -> None:
-        """A trial's settings are checked as it is added, before it starts."""
-        self._settings_for(trial)
+    def on_step_begin(self, iteration: int, trials: list[Trial], **info: Any) -> None:
+        """Trials are checked as Tune adds them, before they start: bad settings stop fit()."""
+        if len(trials) > len(self._settings):
+            for trial in trials:
+                self._settings_for(trial)
 
     def log_trial_start(self, trial: Trial) -> None:
         if self._uses_mixin(trial):

@@ -10,8 +10,8 @@ when it raised, so W&B shows it failed.
 from __future__ import annotations
 
 import functools
-import logging
 import inspect
+import logging
 import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -107,15 +107,11 @@ class WandbTrainableMixin:
         return self._wandb_run
 
     @classmethod
-    def default_resource_request(
-        cls, config: dict[str, Any]
-    ) -> PlacementGroupFactory | dict[str, float] | None:
+    def default_resource_request(cls, config: dict[str, Any]) -> PlacementGroupFactory | None:
         """Tune asks this on the driver as it adds a trial: bad settings fail there."""
         WandbSettings.from_config(config.get("wandb")).validate()
         parent: Any = super()
-        request: PlacementGroupFactory | dict[str, float] | None = parent.default_resource_request(
-            config
-        )
+        request: PlacementGroupFactory | None = parent.default_resource_request(config)
         return request
 
     # The mixin's own hooks; subclasses' overrides are wrapped the same way.
@@ -196,13 +192,15 @@ def _teardown_service() -> None:
 
     try:
         wandb.teardown()
-    except Exception:  # noqa: BLE001 - nothing left to lose at teardown
+    except Exception:
         logger.debug("tune-wandb: wandb.teardown failed", exc_info=True)
 
 
 def _wrap_setup(setup: _F) -> _F:
     @functools.wraps(setup)
-    def wrapper(self: WandbTrainableMixin, config: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+    def wrapper(
+        self: WandbTrainableMixin, config: dict[str, Any], *args: Any, **kwargs: Any
+    ) -> Any:
         raw, stripped = self._wandb_take_settings(config)
         self._wandb_begin(raw)
         try:
@@ -281,7 +279,7 @@ def wandb_mixin(func: Callable[..., Any]) -> type[FunctionTrainable]:
     base: Any = wrap_function(call, name=name)
 
     class _WandbFunctionTrainable(WandbTrainableMixin, base):  # type: ignore[misc]  # base is Tune's generated class
-        _wandb_fn_kwargs: dict[str, Any] = {}
+        _wandb_fn_kwargs: dict[str, Any]  # set in setup, from tune.with_parameters
 
         def setup(self, config: dict[str, Any], **fn_kwargs: Any) -> None:
             self._wandb_fn_kwargs = fn_kwargs

@@ -19,7 +19,9 @@ import attrs
 logger = logging.getLogger("tune_wandb")
 
 #: Keys of a Tune result that are control flags, never metrics.
-CONTROL_KEYS: Final = frozenset({"done", "should_checkpoint", "__duplicate__", "checkpoint_dir_name"})
+CONTROL_KEYS: Final = frozenset(
+    {"done", "should_checkpoint", "__duplicate__", "checkpoint_dir_name"}
+)
 
 #: Tune's bookkeeping keys: they describe where a trial runs, so they go to the
 #: run config (once, and again only when they change), not to the history.
@@ -184,8 +186,13 @@ class ResultCleaner:
         shape = getattr(value, "shape", None)
         if isinstance(shape, tuple) and hasattr(value, "dtype"):
             return self._array(key, value, len(shape))
-        if isinstance(value, list | tuple) and value and all(
-            isinstance(_plain_scalar(v), numbers.Real) and not isinstance(v, bool) for v in value
+        if (
+            isinstance(value, list | tuple)
+            and value
+            and all(
+                isinstance(_plain_scalar(v), numbers.Real) and not isinstance(v, bool)
+                for v in value
+            )
         ):
             return self._histogram(key, [float(_plain_scalar(v)) for v in value])  # type: ignore[arg-type]  # checked Real just above
         self._warn_once(key, f"W&B cannot log a {type(value).__name__}")
@@ -226,7 +233,11 @@ class ResultCleaner:
     def _warn_once(self, key: str, why: str) -> None:
         if key not in self._warned:
             self._warned.add(key)
-            logger.warning("tune-wandb: not logging metric %r (%s); further values are skipped silently.", key, why)
+            logger.warning(
+                "tune-wandb: not logging metric %r (%s); further values are skipped silently.",
+                key,
+                why,
+            )
 
 
 @attrs.frozen

@@ -196,7 +196,8 @@ class WandbSettings:
                 f"config['wandb'] must be a dict of W&B settings, got "
                 f"{type(config).__name__}; e.g. config={{'wandb': {{'project': 'my-project'}}}}."
             )
-        bad_keys = [k for k in config if not isinstance(k, str)]
+        keys: list[object] = list(config)
+        bad_keys = [k for k in keys if not isinstance(k, str)]
         if bad_keys:
             raise ValueError(f"config['wandb'] keys must be strings; got {bad_keys[0]!r}.")
         base = defaults if defaults is not None else cls()
@@ -265,4 +266,3 @@ class WandbSettings:
         if out["api_key"] is not None:
             out["api_key"] = "<redacted>"
         return out
-

@@ -46,16 +46,24 @@ def format_summary(
         if not rec.finished:
             state += " (not synced)"
         where = rec.url or rec.sync_dir or rec.folder
-        rows.append((rec.run_id, state, _best(by_id.get(rec.run_id), metric, mode), str(rec.rows), where))
+        rows.append(
+            (rec.run_id, state, _best(by_id.get(rec.run_id), metric, mode), str(rec.rows), where)
+        )
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
     lines = [f"W&B runs ({len(rows)}):"]
     for row in [header, *rows]:
-        lines.append("  " + "  ".join(c.ljust(w) for c, w in zip(row[:4], widths, strict=True)) + "  " + row[4])
+        lines.append(
+            "  "
+            + "  ".join(c.ljust(w) for c, w in zip(row[:4], widths, strict=True))
+            + "  "
+            + row[4]
+        )
     offline = [r.sync_dir for r in records.values() if r.offline and r.sync_dir]
     if offline:
         parent = _common_parent(offline)
         lines.append(f"View them here:  wandb leet {parent}")
-        lines.append(f"Upload them:     wandb sync {' '.join(offline) if len(offline) <= 3 else parent + '/**/offline-run-*'}")
+        targets = " ".join(offline) if len(offline) <= 3 else f"{parent}/**/offline-run-*"
+        lines.append(f"Upload them:     wandb sync {targets}")
     return "\n".join(lines)
 
 
@@ -68,4 +76,8 @@ def print_summary(
     file: TextIO | None = None,
 ) -> None:
     """Print each run's id, state, best value of the experiment's metric and location."""
-    print(format_summary(records, trials, metric=metric, mode=mode), file=file or sys.stdout, flush=True)
+    print(
+        format_summary(records, trials, metric=metric, mode=mode),
+        file=file or sys.stdout,
+        flush=True,
+    )

@@ -113,7 +113,9 @@ class RunWriter:
         """Queue ``op``; starts the thread on first use."""
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._loop, name="tune-wandb-writer", daemon=True)
+                self._thread = threading.Thread(
+                    target=self._loop, name="tune-wandb-writer", daemon=True
+                )
                 self._thread.start()
         self._queue.put(op)
 
@@ -150,7 +152,7 @@ class RunWriter:
                     self._close_all()
                     return
                 self._handle(op)
-            except Exception:  # noqa: BLE001 - the writer must outlive any one op
+            except Exception:
                 logger.exception("tune-wandb: internal error handling %s", type(op).__name__)
 
     def _handle(self, op: Start | Log | Save | Finish) -> None:
@@ -171,7 +173,9 @@ class RunWriter:
         if op.identity.run_id in self._runs:
             return  # a trial restarted after a failure continues its run
         try:
-            run = start_run(op.settings, op.identity, op.config, reinit="create_new", quiet_stats=True)
+            run = start_run(
+                op.settings, op.identity, op.config, reinit="create_new", quiet_stats=True
+            )
         except Exception as error:  # noqa: BLE001 - never kill Tune for W&B
             logger.warning("tune-wandb: no W&B run for trial %r: %s", op.identity.run_id, error)
             return
@@ -186,9 +190,15 @@ class RunWriter:
         cleaned = held.cleaner.clean(result)
         try:
             if cleaned.config_update:
-                held.run.config.update(cleaned.config_update, allow_val_change=True)
+                held.run.config.update(  # type: ignore[no-untyped-call]  # wandb's Config.update is unannotated
+                    cleaned.config_update, allow_val_change=True
+                )
             iteration = result.get("training_iteration")
-            step = iteration if isinstance(iteration, int) and iteration > held.last_step else held.last_step + 1
+            step = (
+                iteration
+                if isinstance(iteration, int) and iteration > held.last_step
+                else held.last_step + 1
+            )
             held.run.log(cleaned.metrics, step=step)
             held.last_step = step
             held.rows += 1

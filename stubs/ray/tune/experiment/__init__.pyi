@@ -1,0 +1,1 @@
+from ray.tune.experiment.trial import Trial as Trial

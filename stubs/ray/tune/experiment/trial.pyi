@@ -1,0 +1,26 @@
+from typing import Any
+
+from _typeshed import Incomplete
+from ray.train._internal.storage import StorageContext
+from ray.tune import Checkpoint
+from ray.tune.trainable.trainable import Trainable
+
+class Trial:
+    trial_id: str
+    config: dict[str, Any]
+    storage: StorageContext
+    status: str
+    @property
+    def metric_analysis(self) -> dict[str, dict[str, float]]: ...
+    @property
+    def last_result(self) -> dict[str, Any]: ...
+    def get_trainable_cls(self) -> type[Trainable] | None: ...
+    @property
+    def experiment_dir_name(self) -> str: ...
+    @property
+    def checkpoint(self) -> Checkpoint | None: ...
+    @property
+    def local_path(self) -> str | None: ...
+    @property
+    def path(self) -> str | None: ...
+    def __getattr__(self, name: str) -> Incomplete: ...

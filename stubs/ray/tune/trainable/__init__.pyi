@@ -1,0 +1,1 @@
+from ray.tune.trainable.trainable import Trainable as Trainable

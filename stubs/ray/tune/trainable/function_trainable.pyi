@@ -1,0 +1,13 @@
+from collections.abc import Callable
+from typing import Any
+
+from ray.tune.trainable.trainable import Trainable
+
+class FunctionTrainable(Trainable):
+    def _trainable_func(self, config: dict[str, Any]) -> Any: ...
+    def save_checkpoint(self, checkpoint_dir: str = "") -> Any: ...
+    def load_checkpoint(self, checkpoint_result: Any) -> None: ...
+
+def wrap_function(
+    train_func: Callable[[Any], Any], name: str | None = None
+) -> type[FunctionTrainable]: ...
