@@ -152,3 +152,26 @@ class TestKeys:
         with pytest.raises(ValueError, match="projekt") as info:
             WandbSettings.from_config({"api_key": KEY, "projekt": "p"})
         assert KEY not in str(info.value)
+
+
+def test_readme_documents_every_setting() -> None:
+    """The README's settings table lists exactly WandbSettings' fields, with their defaults."""
+    import re
+
+    import attrs
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    table = readme.split("## Settings reference", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `(\w+)` \| [^|]*(?:\\\|[^|]*)* \| `([^`]*)` \|", table, re.MULTILINE)
+    documented = dict(rows)
+    fields = {f.name: f for f in attrs.fields(WandbSettings)}
+    assert set(documented) == set(fields)
+    defaults = WandbSettings()
+    for name, text in documented.items():
+        value = getattr(defaults, name)
+        expected = (
+            {(): "[]", None: "None"}.get(value, repr(value))
+            if not isinstance(value, dict)
+            else "{}"
+        )
+        assert text == expected, (name, text, expected)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, TextIO
 
@@ -23,11 +24,17 @@ def _best(trial: Trial | None, metric: str | None, mode: str | None) -> str:
     return f"{value:.6g}" if isinstance(value, int | float) else "-"
 
 
-def _common_parent(paths: Sequence[str]) -> str:
-    try:
-        return os.path.commonpath(paths)
-    except ValueError:
+def sync_pattern(paths: Sequence[str]) -> str:
+    """One shell glob that matches every run folder in ``paths`` (all offline runs)."""
+    if len(paths) == 1:
         return paths[0]
+    parent = Path(os.path.commonpath(paths))
+    rel = [Path(p).relative_to(parent).parts for p in paths]
+    if len({len(parts) for parts in rel}) != 1:
+        return " ".join(paths)
+    parts = [column[0] if len(set(column)) == 1 else "*" for column in zip(*rel, strict=True)]
+    parts[-1] = "offline-run-*"
+    return str(parent.joinpath(*parts))
 
 
 def format_summary(
@@ -60,10 +67,8 @@ def format_summary(
         )
     offline = [r.sync_dir for r in records.values() if r.offline and r.sync_dir]
     if offline:
-        parent = _common_parent(offline)
-        lines.append(f"View them here:  wandb leet {parent}")
-        targets = " ".join(offline) if len(offline) <= 3 else f"{parent}/**/offline-run-*"
-        lines.append(f"Upload them:     wandb sync {targets}")
+        lines.append(f"View a run:  wandb leet {offline[0]}")
+        lines.append(f"Upload all:  wandb sync {sync_pattern(offline)}")
     return "\n".join(lines)
 
 
