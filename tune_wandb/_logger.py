@@ -61,7 +61,7 @@ class WandbLogger(LoggerCallback):
     ) -> None:
         if summary_mode not in ("min", "max"):
             raise ValueError(f"summary_mode must be 'min' or 'max', got {summary_mode!r}.")
-        self._defaults = WandbSettings.from_config(defaults, defaults=settings)
+        self._defaults = WandbSettings.from_config(defaults, defaults=settings, from_trial=False)
         self.upload_checkpoints = upload_checkpoints
         self.summary = summary
         self.summary_metric = summary_metric

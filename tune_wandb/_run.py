@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from tune_wandb._preflight import DEFAULT_BASE_URL, check_server
 from tune_wandb._secrets import redact
 
 if TYPE_CHECKING:
@@ -43,6 +44,20 @@ def _wandb_settings(settings: WandbSettings, api_key: str | None, *, quiet_stats
     elif isinstance(user, Mapping):
         wb_settings.update_from_dict(dict(user))
     return wb_settings
+
+
+def _server_problem(settings: WandbSettings, api_key: str | None) -> str | None:
+    """Why an online run could not start now, or ``None`` (see ``_preflight``)."""
+    if settings.mode not in ("online", "shared") or api_key is None:
+        return None
+    user = settings.init_kwargs.get("settings")
+    base_url = None
+    if isinstance(user, Mapping):
+        base_url = user.get("base_url")
+    elif user is not None:
+        base_url = getattr(user, "base_url", None)
+    base_url = str(base_url or os.environ.get("WANDB_BASE_URL") or DEFAULT_BASE_URL)
+    return check_server(base_url, api_key, settings.init_timeout)
 
 
 def sync_command(run: Run | None, folder: str) -> str:
@@ -88,11 +103,20 @@ def start_run(
         # actor continues its run online instead of clashing with it.
         resume="allow",
     )
+    problem = _server_problem(settings, api_key)
     try:
+        if problem is not None:
+            raise ConnectionError(problem)
         return wandb.init(
             **init_args, settings=_wandb_settings(settings, api_key, quiet_stats=quiet_stats)
         )
-    except Exception as error:  # noqa: BLE001 - any init failure falls back to offline
+    except (ValueError, TypeError, wandb.errors.UsageError) as error:
+        # A mistake in the settings, not an outage: offline would not fix it.
+        raise ValueError(
+            f"wandb.init rejected the settings of run {identity.run_id!r}: "
+            f"{redact(str(error), api_key)}"
+        ) from None
+    except Exception as error:  # noqa: BLE001 - server down, bad key, timeout: go offline
         if settings.mode == "offline" or not settings.offline_fallback:
             raise RuntimeError(
                 f"wandb.init failed for trial run {identity.run_id!r}: "
@@ -100,6 +124,8 @@ def start_run(
                 f"config['wandb']['offline_fallback']=True to log offline instead."
             ) from None
         reason = redact(f"{type(error).__name__}: {error}", api_key)
+        if problem is None:
+            _release_run_id(identity.run_id)
     init_args["mode"] = "offline"
     run = wandb.init(**init_args, settings=_wandb_settings(settings, None, quiet_stats=quiet_stats))
     logger.warning(
@@ -110,6 +136,21 @@ def start_run(
         sync_command(run, identity.folder),
     )
     return run
+
+
+def _release_run_id(run_id: str) -> None:
+    """Tell this process's wandb service to drop a run whose ``wandb.init`` failed.
+
+    The service keeps the id of a run it could not start "in use", and the
+    offline retry under the same id (the trial id) would be refused. This is
+    wandb's internal service API (0.31): kept here, in one place.
+    """
+    try:
+        from wandb.sdk import wandb_setup
+
+        wandb_setup.singleton().ensure_service().inform_finish(run_id=run_id)
+    except Exception:
+        logger.debug("tune-wandb: could not release run id %s", run_id, exc_info=True)
 
 
 def finish_run(run: Run, *, exit_code: int, timeout: float) -> bool:

@@ -6,6 +6,7 @@ path, an environment variable), never the key.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -54,6 +55,22 @@ def resolve_api_key(api_key: str | None, api_key_file: str | None) -> str | None
     if api_key_file:
         return read_key_file(api_key_file)
     return os.environ.get("WANDB_API_KEY") or netrc_api_key()
+
+
+_warned_about_key_in_config = False
+
+
+def warn_key_in_trial_config() -> None:
+    """Once per process: a literal key in a trial config ends up in Tune's result files."""
+    global _warned_about_key_in_config
+    if _warned_about_key_in_config:
+        return
+    _warned_about_key_in_config = True
+    logging.getLogger("tune_wandb").warning(
+        "tune-wandb: config['wandb']['api_key'] is set in the trial config, which Tune "
+        "writes to params.json and result files. tune-wandb keeps it out of W&B, but "
+        "prefer 'api_key_file', the WANDB_API_KEY environment variable or `wandb login`."
+    )
 
 
 def redact(text: str, *secrets: str | None) -> str:

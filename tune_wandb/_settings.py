@@ -17,7 +17,7 @@ from typing import Any, Final
 
 import attrs
 
-from tune_wandb._secrets import read_key_file, resolve_api_key
+from tune_wandb._secrets import read_key_file, resolve_api_key, warn_key_in_trial_config
 
 #: Keys that configure tune-wandb itself and never reach ``wandb.init()``.
 OWN_KEYS: Final = frozenset(
@@ -174,13 +174,18 @@ class WandbSettings:
 
     @classmethod
     def from_config(
-        cls, config: Mapping[str, Any] | None, *, defaults: WandbSettings | None = None
+        cls,
+        config: Mapping[str, Any] | None,
+        *,
+        defaults: WandbSettings | None = None,
+        from_trial: bool = True,
     ) -> WandbSettings:
         """Parse a trial config's ``"wandb"`` value, on top of ``defaults``.
 
         ``config`` is the ``"wandb"`` mapping itself (or ``None``). Keys it sets
         override ``defaults``; unknown keys raise ``ValueError`` naming the key
-        and the nearest valid one.
+        and the nearest valid one. ``from_trial=False`` says the mapping is not
+        a trial config (so a literal ``api_key`` in it is not written by Tune).
 
         Example::
 
@@ -200,6 +205,8 @@ class WandbSettings:
         bad_keys = [k for k in keys if not isinstance(k, str)]
         if bad_keys:
             raise ValueError(f"config['wandb'] keys must be strings; got {bad_keys[0]!r}.")
+        if from_trial and config.get("api_key"):
+            warn_key_in_trial_config()
         base = defaults if defaults is not None else cls()
         own: dict[str, Any] = {
             f.name: getattr(base, f.name) for f in attrs.fields(cls) if f.name != "init_kwargs"

@@ -2,6 +2,8 @@ from typing import Any
 
 from _typeshed import Incomplete
 
+__version__: str
+
 def init(
     address: str | None = None,
     *,

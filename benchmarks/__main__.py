@@ -1,0 +1,108 @@
+"""``make bench``: what W&B logging costs a Tune experiment, ours against Ray's.
+
+Runs every workload in this one process (one Ray instance), interleaving the
+variants and repeating each round, then prints the median wall time, the
+ratio to no logging, the peak resident memory of the whole process tree, and
+how many processes each trial started. Writes the same table as Markdown to
+``benchmarks/RESULTS.md``.
+
+Usage: ``python -m benchmarks [--repeats N] [--quick] [--workloads a,b]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.measure import Measurement, measure
+from benchmarks.workloads import VARIANTS, WORKLOADS, Workload, run_variant
+
+
+def _row(name: str, samples: list[Measurement], base: float) -> list[str]:
+    wall = statistics.median(m.seconds for m in samples)
+    rss = max(m.peak_rss_mib for m in samples)
+    procs = statistics.median(m.processes_per_trial for m in samples)
+    return [name, f"{wall:.2f}", f"{wall / base:.2f}x", f"{rss:.0f}", f"{procs:.2f}"]
+
+
+def _table(rows: list[list[str]]) -> str:
+    head = ["variant", "median s", "vs none", "peak RSS MiB", "procs/trial"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--workloads", default=",".join(WORKLOADS))
+    parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--output", default=str(Path(__file__).with_name("RESULTS.md")))
+    args = parser.parse_args(argv)
+
+    os.environ.setdefault("WANDB_MODE", "offline")
+    os.environ.setdefault("WANDB_SILENT", "true")
+    os.environ.setdefault("TUNE_DISABLE_AUTO_CALLBACK_LOGGERS", "0")
+    import ray
+
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    chosen = [WORKLOADS[w] for w in args.workloads.split(",")]
+    variants = args.variants.split(",")
+    started = time.monotonic()
+    sections = []
+    with tempfile.TemporaryDirectory(prefix="tune-wandb-bench-") as scratch:
+        for workload in chosen:
+            sections.append(_bench(workload, variants, args.repeats, Path(scratch)))
+            print(sections[-1], flush=True)
+    ray.shutdown()
+    total = time.monotonic() - started
+    report = "\n\n".join(
+        [
+            "# Benchmark results",
+            f"`make bench` on {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
+            f"Ray {ray.__version__}, wandb {_wandb_version()}; W&B offline; median of "
+            f"{args.repeats} interleaved rounds; took {total / 60:.1f} min.",
+            *sections,
+        ]
+    )
+    Path(args.output).write_text(report + "\n")
+    print(f"\nwrote {args.output} ({total / 60:.1f} min)")
+    return 0
+
+
+def _wandb_version() -> str:
+    import wandb
+
+    return str(wandb.__version__)
+
+
+def _bench(workload: Workload, variants: list[str], repeats: int, scratch: Path) -> str:
+    samples: dict[str, list[Measurement]] = {v: [] for v in variants}
+    for round_ in range(repeats):
+        for variant in variants if round_ % 2 == 0 else reversed(variants):
+            storage = scratch / f"{workload.name}-{variant}-{round_}"
+            samples[variant].append(
+                measure(
+                    functools.partial(run_variant, variant, workload, storage),
+                    trials=workload.trials,
+                )
+            )
+            print(
+                f"  {workload.name:>12} {variant:>16} round {round_ + 1}: "
+                f"{samples[variant][-1].seconds:.2f} s",
+                file=sys.stderr,
+                flush=True,
+            )
+    base = statistics.median(m.seconds for m in samples["none"]) if "none" in samples else 1.0
+    rows = [_row(v, samples[v], base) for v in variants]
+    return f"## {workload.title}\n\n{_table(rows)}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,132 @@
+"""The workloads and the ways of logging them that ``make bench`` compares."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import attrs
+import wandb
+from ray import tune
+from ray.air.integrations.wandb import WandbLoggerCallback, setup_wandb
+
+from tune_wandb import WandbLogger, WandbTrainableMixin, wandb_mixin
+
+PROJECT = "tune-wandb-bench"
+
+
+@attrs.frozen
+class Workload:
+    """``trials`` trials of ``steps`` reported results each."""
+
+    name: str
+    title: str
+    trials: int
+    steps: int
+    reuse_actors: bool = False
+    concurrent: int | None = None
+
+
+WORKLOADS: dict[str, Workload] = {
+    w.name: w
+    for w in [
+        Workload("8x100", "8 trials x 100 steps", 8, 100),
+        Workload("2x2000", "2 trials x 2,000 steps (logging throughput)", 2, 2000),
+        Workload("32x5", "32 trials x 5 steps (start-up cost per trial)", 32, 5),
+        Workload("32x5-reuse", "32 trials x 5 steps, reuse_actors=True", 32, 5, reuse_actors=True),
+        Workload(
+            "256x5",
+            "256 trials x 5 steps, 32 at once (scale)",
+            256,
+            5,
+            concurrent=32,
+        ),
+    ]
+}
+
+
+def _loss(config: dict[str, Any], step: int) -> float:
+    return float(config["i"] + 1) / (step + 1)
+
+
+def plain(config: dict[str, Any]) -> None:
+    """No W&B at all: the baseline, and what the callbacks log."""
+    for step in range(config["steps"]):
+        tune.report({"loss": _loss(config, step), "step_metric": step})
+
+
+@wandb_mixin
+def decorated(config: dict[str, Any]) -> None:
+    """Ours: ``@wandb_mixin`` with ``wandb.log`` beside each report."""
+    for step in range(config["steps"]):
+        metrics = {"loss": _loss(config, step), "step_metric": step}
+        wandb.log(metrics)
+        tune.report(metrics)
+
+
+class ClassMixin(WandbTrainableMixin, tune.Trainable):
+    """Ours: ``WandbTrainableMixin`` with ``self.wandb.log`` in each step."""
+
+    def setup(self, config: dict[str, Any]) -> None:
+        self.steps = config["steps"]
+        self.i = config["i"]
+
+    def step(self) -> dict[str, Any]:
+        step = self.iteration
+        metrics = {"loss": float(self.i + 1) / (step + 1), "step_metric": step}
+        self.wandb.log(metrics)
+        return {**metrics, "done": step + 1 >= self.steps}
+
+    def reset_config(self, new_config: dict[str, Any]) -> bool:
+        self.setup(new_config)
+        return True
+
+
+def ray_setup_wandb(config: dict[str, Any]) -> None:
+    """Ray's ``setup_wandb`` inside the function, finished as it must be."""
+    run = setup_wandb(config, project=PROJECT)
+    for step in range(config["steps"]):
+        metrics = {"loss": _loss(config, step), "step_metric": step}
+        run.log(metrics)
+        tune.report(metrics)
+    run.finish()
+
+
+VARIANTS = ["none", "ours_logger", "ours_decorator", "ours_class", "ray_logger", "ray_setup_wandb"]
+
+
+def run_variant(variant: str, workload: Workload, storage: Path) -> None:
+    """Run ``workload`` once, logged the ``variant`` way."""
+    config: dict[str, Any] = {
+        "steps": workload.steps,
+        "i": tune.grid_search(list(range(workload.trials))),
+    }
+    trainable: Any = plain
+    callbacks: list[tune.Callback] = []
+    if variant == "ours_logger":
+        callbacks = [WandbLogger(project=PROJECT, summary=False)]
+    elif variant == "ray_logger":
+        callbacks = [WandbLoggerCallback(project=PROJECT)]
+    elif variant == "ours_decorator":
+        trainable = decorated
+        config["wandb"] = {"project": PROJECT}
+    elif variant == "ours_class":
+        trainable = ClassMixin
+        config["wandb"] = {"project": PROJECT}
+    elif variant == "ray_setup_wandb":
+        trainable = ray_setup_wandb
+    elif variant != "none":
+        raise ValueError(f"unknown variant {variant!r}")
+    resources = {"cpu": 2 / workload.concurrent} if workload.concurrent else None
+    if resources is not None:
+        trainable = tune.with_resources(trainable, resources)
+    tune.run(
+        trainable,
+        config=config,
+        storage_path=str(storage),
+        name=variant,
+        verbose=0,
+        reuse_actors=workload.reuse_actors,
+        max_concurrent_trials=workload.concurrent,
+        callbacks=callbacks,
+    )

@@ -1,0 +1,166 @@
+"""Starting and finishing runs: outages and bad keys cost no trial or row; the key never leaks."""
+
+from __future__ import annotations
+
+import http.server
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import wandb
+from ray import tune
+
+from tests.test_logger import reports
+from tests.test_mixin import train_fn
+from tests.wandb_reader import read_runs
+from tune_wandb import WandbLogger
+from tune_wandb._run import finish_run
+
+KEY = "q" * 40
+UNREACHABLE = "http://127.0.0.1:9"
+
+
+@pytest.fixture
+def key_file(tmp_path: Path) -> Path:
+    path = tmp_path / "wandb.key"
+    path.write_text(KEY)
+    return path
+
+
+def online(key_file: Path, base_url: str, **extra: Any) -> dict[str, Any]:
+    """A trial's "wandb" settings for online mode against ``base_url``."""
+    return {
+        "project": "outage",
+        "mode": "online",
+        "api_key_file": str(key_file),
+        "init_timeout": 3,
+        "settings": {"base_url": base_url},
+        **extra,
+    }
+
+
+@pytest.fixture
+def refusing_server() -> Iterator[str]:
+    """A real HTTP server on 127.0.0.1 that answers 401 to everything (a bad key)."""
+
+    class Refuse(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.send_response(401)
+            self.end_headers()
+            self.wfile.write(b'{"errors": ["unauthorized"]}')
+
+        do_GET = do_POST
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Refuse)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def files_containing(root: Path, text: str) -> list[Path]:
+    return [p for p in root.rglob("*") if p.is_file() and text.encode() in p.read_bytes()]
+
+
+class TestOutage:
+    def test_mixin_logs_offline_when_server_is_down(
+        self, tune_run: Any, results: Path, key_file: Path
+    ) -> None:
+        """With the server unreachable the trial runs, every row is kept offline, no key on disk."""
+        tune_run(train_fn, config={"a": 1, "b": 2, "wandb": online(key_file, UNREACHABLE)})
+        (run,) = read_runs(results).values()
+        assert run.column("loss") == [3] * 10
+        assert run.exit_code == 0
+        assert files_containing(results, KEY) == []
+
+    def test_logger_logs_offline_on_a_refused_key(
+        self,
+        tune_run: Any,
+        results: Path,
+        key_file: Path,
+        refusing_server: str,
+        caplog: pytest.LogCaptureFixture,
+    ) -> None:
+        """A server answering 401 sends the logger's runs offline with a wandb sync hint."""
+        with caplog.at_level(logging.WARNING, logger="tune_wandb"):
+            tune_run(
+                reports,
+                config={"a": tune.grid_search([1, 2]), "wandb": online(key_file, refusing_server)},
+                callbacks=[WandbLogger(summary=False)],
+            )
+        runs = read_runs(results)
+        assert len(runs) == 2
+        assert all(len(run.history) == 5 for run in runs.values())
+        messages = [r.getMessage() for r in caplog.records]
+        assert any("HTTP 401" in m and "wandb sync" in m for m in messages)
+        assert not any(KEY in m for m in messages)
+        assert files_containing(results, KEY) == []
+
+    def test_strict_mode_fails_the_trial_with_a_clear_error(
+        self, tune_run: Any, results: Path, key_file: Path
+    ) -> None:
+        """offline_fallback=False makes an unreachable server an error naming the setting."""
+        analysis = tune_run(
+            train_fn,
+            config={"a": 1, "b": 2, "wandb": online(key_file, UNREACHABLE, offline_fallback=False)},
+            raise_on_failed_trial=False,
+        )
+        (trial,) = analysis.trials
+        assert trial.status == "ERROR"
+        error = Path(trial.local_path or "", "error.txt").read_text()
+        assert "offline_fallback" in error
+        assert KEY not in error
+
+
+class TestSecrets:
+    def test_literal_key_in_trial_config_stays_out_of_wandb(
+        self, tune_run: Any, results: Path, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """A literal api_key: one warning, and the key is in no W&B file (config, logs)."""
+        settings = {
+            "project": "secrets",
+            "mode": "online",
+            "api_key": KEY,
+            "init_timeout": 3,
+            "settings": {"base_url": UNREACHABLE},
+        }
+        with caplog.at_level(logging.WARNING, logger="tune_wandb"):
+            tune_run(
+                reports,
+                config={"a": 1, "wandb": settings},
+                callbacks=[WandbLogger(summary=False)],
+            )
+        wandb_dirs = [p for p in results.rglob("wandb") if p.is_dir()]
+        assert wandb_dirs
+        for folder in wandb_dirs:
+            assert files_containing(folder, KEY) == []
+        (run,) = read_runs(results).values()
+        assert KEY not in str(run.config)
+        assert sum("api_key_file" in r.getMessage() for r in caplog.records) <= 1
+
+
+class TestFinish:
+    def test_hanging_finish_is_bounded(self, caplog: pytest.LogCaptureFixture) -> None:
+        """finish_run gives up after its timeout and says how to upload later.
+
+        A fake run: wandb's finish cannot be made to hang for real without a
+        server that accepts and then stalls uploads.
+        """
+
+        class HangingRun:
+            id = "hang"
+            settings = wandb.Settings(mode="offline")
+
+            def finish(self, exit_code: int | None = None) -> None:
+                time.sleep(30)
+
+        with caplog.at_level(logging.WARNING, logger="tune_wandb"):
+            assert not finish_run(HangingRun(), exit_code=0, timeout=0.5)  # type: ignore[arg-type]  # the fake above
+        assert any("wandb sync" in r.getMessage() for r in caplog.records)
