@@ -8,7 +8,7 @@ export RAY_AUTH_MODE := disabled
 export RAY_USAGE_STATS_ENABLED := 0
 
 .DEFAULT_GOAL := help
-.PHONY: help install lint format typecheck stubtest test bench demo examples all clean
+.PHONY: help install lint format typecheck test bench bench-full demo examples all clean
 
 help: ## Show this help
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -37,8 +37,11 @@ typecheck: $(STAMP) ## mypy --strict on the package, tests, examples, benchmarks
 test: lint typecheck ## lint, typecheck, then pytest (real Ray, real wandb offline)
 	$(BIN)/pytest
 
-bench: $(STAMP) ## Benchmark our integrations against no logging and Ray's own (a few minutes)
-	$(BIN)/python -m benchmarks
+bench: $(STAMP) ## Benchmark ours against no logging and Ray's own (quick profile, ~10 min)
+	$(BIN)/python -m benchmarks --profile quick
+
+bench-full: $(STAMP) ## The full benchmark matrix (8x100, 2x2000, 32x5, reuse, 256x5); about an hour
+	$(BIN)/python -m benchmarks --profile full --output benchmarks/RESULTS-full.md
 
 demo: $(STAMP) ## A small real Tune sweep logged to W&B (offline unless you say otherwise)
 	$(BIN)/python -m examples.demo

@@ -12,7 +12,7 @@ from ray import tune
 from ray.tune.schedulers import PopulationBasedTraining
 
 from tests.test_mixin import Counter
-from tests.wandb_reader import read_runs
+from tests.wandb_reader import read_run_logs, read_runs
 from tune_wandb import WandbLogger, WandbSettings
 
 
@@ -209,3 +209,75 @@ class TestSettings:
         clone = pickle.loads(pickle.dumps(logger))
         assert repr(clone) == repr(logger)
         assert "k" * 40 not in repr(clone)
+
+
+def checkpoints(config: dict[str, Any]) -> None:
+    import tempfile
+
+    for i in range(1, 3):
+        with tempfile.TemporaryDirectory() as folder:
+            Path(folder, "model.txt").write_text(f"weights {i}")
+            tune.report({"i": i}, checkpoint=tune.Checkpoint.from_directory(folder))
+
+
+def interrupted(config: dict[str, Any]) -> None:
+    for i in range(1, 4):
+        if i == 3 and not Path(config["marker"]).exists():
+            raise RuntimeError("interrupted until the marker exists")
+        tune.report({"i": i})
+
+
+def dies(config: dict[str, Any]) -> None:
+    import os
+
+    for i in range(1, 4):
+        tune.report({"i": i})
+        if i == 2:
+            os._exit(1)  # the worker process dies mid-trial, as on an OOM kill
+
+
+class TestLifecycle:
+    def test_checkpoints_uploaded_as_artifacts(self, tune_run: Any, results: Path) -> None:
+        """upload_checkpoints=True logs each checkpoint folder as a W&B artifact."""
+        tune_run(
+            checkpoints,
+            callbacks=[WandbLogger(project="p", upload_checkpoints=True, summary=False)],
+        )
+        (run,) = read_runs(results).values()
+        assert run.column("i") == [1, 2]
+        assert run.artifacts >= 1
+
+    def test_killed_worker_keeps_rows_and_fails_run(self, tune_run: Any, results: Path) -> None:
+        """A trial whose process dies keeps the rows Tune received; its run is marked failed."""
+        tune_run(
+            dies, callbacks=[WandbLogger(project="p", summary=False)], raise_on_failed_trial=False
+        )
+        (run,) = read_runs(results).values()
+        assert run.column("i")[:2] == [1, 2]
+        assert run.exit_code == 1
+
+    def test_restored_experiment_continues_run_ids(
+        self, ray_session: None, results: Path, tmp_path: Path
+    ) -> None:
+        """Tuner.restore of an interrupted experiment writes under the same run ids, no new ones."""
+        marker = tmp_path / "interrupted"
+        config = {"marker": str(marker), "a": tune.grid_search([1, 2])}
+        run_config = tune.RunConfig(
+            name="restore",
+            storage_path=str(results),
+            verbose=0,
+            callbacks=[WandbLogger(project="p", summary=False)],
+        )
+        grid = tune.Tuner(interrupted, param_space=config, run_config=run_config).fit()
+        assert grid.num_errors == 2
+        first = read_run_logs(results)
+        marker.touch()
+        restored = tune.Tuner.restore(
+            str(results / "restore"), interrupted, resume_errored=True
+        ).fit()
+        assert restored.num_errors == 0
+        logs = read_run_logs(results)
+        assert {log.run_id for log in logs} == {log.run_id for log in first}
+        assert len(first) == 2
+        resumed = [log for log in logs if log not in first]
+        assert all(log.exit_code == 0 for log in resumed)

@@ -25,6 +25,7 @@ class RunLog:
     config: dict[str, Any]
     history: list[dict[str, Any]]
     exit_code: int | None
+    artifacts: int = 0
 
     @property
     def metrics(self) -> list[dict[str, Any]]:
@@ -53,6 +54,7 @@ def read_run(path: Path) -> RunLog:
     config: dict[str, Any] = {}
     history: list[dict[str, Any]] = []
     exit_code: int | None = None
+    artifacts = 0
     for line in out.splitlines():
         record = json.loads(line)
         kind = record["type"]
@@ -63,6 +65,8 @@ def read_run(path: Path) -> RunLog:
             config.update(record["config"].get("update", {}))
         elif kind == "history":
             history.append(record["history"]["item"])
+        elif kind == "artifact":
+            artifacts += 1
         elif kind == "exit":
             exit_code = int(record["exit"].get("exit_code", 0))
     config.pop("_wandb", None)
@@ -75,7 +79,13 @@ def read_run(path: Path) -> RunLog:
         config=config,
         history=history,
         exit_code=exit_code,
+        artifacts=artifacts,
     )
+
+
+def read_run_logs(root: Path) -> list[RunLog]:
+    """Every run log written below ``root``, in path order, ids possibly repeated."""
+    return [read_run(path) for path in sorted(root.rglob("run-*.wandb"))]
 
 
 def read_runs(root: Path) -> dict[str, RunLog]:

@@ -1,8 +1,8 @@
 """``WandbLogger``: every result a trial reports to Tune, in that trial's W&B run.
 
 A Tune ``LoggerCallback``. Its hooks run in Tune's event loop, so they only
-validate (on the driver, before trials start) and queue work for one
-background :class:`~tune_wandb._writer.RunWriter`.
+validate (on the driver, before trials start) and queue work for one writer
+process that owns every run (:mod:`tune_wandb._writer_process`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from tune_wandb._identity import RunIdentity
 from tune_wandb._results import run_config
 from tune_wandb._settings import WandbSettings
 from tune_wandb._summary import print_summary
-from tune_wandb._writer import Finish, Log, RunWriter, Save, Start
+from tune_wandb._writer import Finish, Log, Save, Start
+from tune_wandb._writer_process import WriterProcess
 
 if TYPE_CHECKING:
     from ray.tune.experiment import Trial
@@ -69,7 +70,7 @@ class WandbLogger(LoggerCallback):
         self._init_state()
 
     def _init_state(self) -> None:
-        self._writer = RunWriter()
+        self._writer = WriterProcess()
         self._settings: dict[str, WandbSettings] = {}
         self._mixin_trials: set[str] = set()
 

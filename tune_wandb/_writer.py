@@ -1,9 +1,10 @@
-"""A background thread that owns every run the logger writes.
+"""The owner of every run the logger writes: one loop over queued operations.
 
-Tune calls logger hooks inside its event loop, so the hooks only put work on
-a queue; this one thread starts, logs to and finishes all runs
-(``reinit="create_new"`` keeps them apart in one process), and is drained
-with a bound at experiment end. No process or actor per trial.
+Tune calls logger hooks inside its event loop, so the hooks only queue work;
+a :class:`RunWriter` starts, logs to and finishes all runs
+(``reinit="create_new"`` keeps them apart in one process). The logger runs it
+in one child process (:mod:`tune_wandb._writer_process`); it can also run in
+a thread of its own. No process or actor per trial.
 """
 
 from __future__ import annotations
@@ -149,13 +150,14 @@ class RunWriter:
             op = self._queue.get()
             try:
                 if isinstance(op, Close):
-                    self._close_all()
+                    self.close_all()
                     return
-                self._handle(op)
+                self.handle(op)
             except Exception:
                 logger.exception("tune-wandb: internal error handling %s", type(op).__name__)
 
-    def _handle(self, op: Start | Log | Save | Finish) -> None:
+    def handle(self, op: Start | Log | Save | Finish) -> None:
+        """Carry out one operation (in the thread or process that owns the runs)."""
         if isinstance(op, Start):
             self._start(op)
             return
@@ -243,7 +245,8 @@ class RunWriter:
             finished=finished,
         )
 
-    def _close_all(self) -> None:
+    def close_all(self) -> None:
+        """Finish every run still open, as failed: its trial never ended."""
         started = time.monotonic()
         for held in list(self._runs.values()):
             logger.warning(
