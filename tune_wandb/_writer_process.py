@@ -39,7 +39,7 @@ class _Unpicklable:
 def _dumps(op: Op) -> bytes:
     try:
         return pickle.dumps(op, protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception:  # noqa: BLE001 - replace what cannot be pickled, keep the rest
+    except Exception:
         if not isinstance(op, Log):
             raise
     result: dict[str, Any] = {}
