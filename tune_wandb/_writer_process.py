@@ -67,7 +67,7 @@ def _child(ops: Queue[bytes], out: Queue[Any]) -> None:
             return
         try:
             writer.handle(op)
-        except Exception:
+        except Exception:  # noqa: BLE001 - the writer must outlive any one operation
             own.exception("tune-wandb: internal error handling %s", type(op).__name__)
 
 
