@@ -1,0 +1,35 @@
+"""The public package: its names, and the install hint when a dependency is missing."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import tune_wandb
+
+ROOT = Path(__file__).parent.parent
+
+
+def test_public_names() -> None:
+    """__all__ lists exactly the three entry points and the settings, sorted."""
+    assert tune_wandb.__all__ == sorted(tune_wandb.__all__)
+    assert set(tune_wandb.__all__) == {
+        "WandbLogger",
+        "WandbSettings",
+        "WandbTrainableMixin",
+        "wandb_mixin",
+    }
+
+
+def test_missing_wandb_says_how_to_install_it() -> None:
+    """Importing tune_wandb where wandb is not installed names the pip command."""
+    code = (
+        "import sys; sys.path = [p for p in sys.path if 'site-packages' not in p]; "
+        f"sys.path.insert(0, {str(ROOT)!r}); import tune_wandb"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode != 0
+    assert "ImportError: tune-wandb needs wandb, which is not installed: pip install wandb" in (
+        done.stderr
+    )
