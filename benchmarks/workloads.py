@@ -50,7 +50,8 @@ WORKLOADS: dict[str, Workload] = {
 }
 
 PROFILES: dict[str, list[str]] = {
-    "quick": ["8x25", "2x500", "16x5", "16x5-reuse"],
+    "quick": ["8x25", "2x500"],
+    "startup": ["16x5", "16x5-reuse"],
     "full": ["8x100", "2x2000", "32x5", "32x5-reuse", "256x5"],
 }
 

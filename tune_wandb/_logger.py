@@ -93,6 +93,10 @@ class WandbLogger(LoggerCallback):
 
     # -- Tune hooks: validate, then queue ----------------------------------
 
+    def setup(self, *args: Any, **info: Any) -> None:
+        """At experiment start: start the writer process, so it is ready for the first trial."""
+        self._writer.start()
+
     def on_step_begin(self, iteration: int, trials: list[Trial], **info: Any) -> None:
         """Trials are checked as Tune adds them, before they start: bad settings stop fit()."""
         if len(trials) > len(self._settings):

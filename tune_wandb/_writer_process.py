@@ -58,6 +58,8 @@ def _child(ops: Queue[bytes], out: Queue[Any]) -> None:
     own.handlers = [logging.handlers.QueueHandler(out)]
     own.setLevel(logging.DEBUG)
     own.propagate = False
+    import wandb  # noqa: F401 - imported now, while the driver starts its trials
+
     writer = RunWriter()
     while True:
         op = pickle.loads(ops.get())
@@ -84,11 +86,15 @@ class WriterProcess:
         self._lock = threading.Lock()
         self.records: dict[str, RunRecord] = {}
 
-    def submit(self, op: Op) -> None:
-        """Queue ``op`` for the writer process, starting it on first use."""
+    def start(self) -> None:
+        """Start the writer process now (it imports wandb while Ray starts trials)."""
         with self._lock:
             if self._process is None:
                 self._start()
+
+    def submit(self, op: Op) -> None:
+        """Queue ``op`` for the writer process, starting it on first use."""
+        self.start()
         assert self._ops is not None
         self._ops.put(_dumps(op))
 
