@@ -9,19 +9,11 @@ import pytest
 import wandb
 from ray import tune
 
+from examples.decorator import train_fn  # the seed's example, as shipped
 from tests.wandb_reader import read_runs
 from tune_wandb import WandbTrainableMixin, wandb_mixin
 
 WANDB = {"project": "mixin-tests"}
-
-
-@wandb_mixin
-def train_fn(config: dict[str, Any]) -> None:
-    """The seed's example, with Ray 2's tune.report(dict)."""
-    for _ in range(10):
-        loss = config["a"] + config["b"]
-        wandb.log({"loss": loss})
-        tune.report({"loss": loss})
 
 
 @wandb_mixin

@@ -14,8 +14,8 @@ import pytest
 import wandb
 from ray import tune
 
+from examples.decorator import train_fn
 from tests.test_logger import reports
-from tests.test_mixin import train_fn
 from tests.wandb_reader import read_runs
 from tune_wandb import WandbLogger
 from tune_wandb._run import finish_run
