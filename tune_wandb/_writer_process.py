@@ -140,5 +140,6 @@ class WriterProcess:
                 timeout,
             )
             return False
-        process.join(10)
+        # Every run is finished; the process exits by itself (wandb's own exit
+        # hooks can take seconds), and Tune need not wait for that.
         return True
