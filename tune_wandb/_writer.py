@@ -3,15 +3,13 @@
 Tune calls logger hooks inside its event loop, so the hooks only queue work;
 a :class:`RunWriter` starts, logs to and finishes all runs
 (``reinit="create_new"`` keeps them apart in one process). The logger runs it
-in one child process (:mod:`tune_wandb._writer_process`); it can also run in
-a thread of its own. No process or actor per trial.
+in one child process (:mod:`tune_wandb._writer_process`): no process or actor
+per trial.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
-import threading
 import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -65,7 +63,7 @@ class Finish:
 
 @attrs.frozen
 class Close:
-    """Finish whatever is still open, then end the thread."""
+    """Finish whatever is still open, then end the writer."""
 
 
 Op = Start | Log | Save | Finish | Close
@@ -102,62 +100,13 @@ class RunRecord:
 
 @attrs.define
 class RunWriter:
-    """Owns the logger's runs in one background thread. Thread-safe ``submit``."""
+    """Owns the logger's runs; carries out operations one at a time, in one process."""
 
-    _queue: queue.SimpleQueue[Op] = attrs.field(factory=queue.SimpleQueue, init=False)
-    _thread: threading.Thread | None = attrs.field(default=None, init=False)
     _runs: dict[str, OpenRun] = attrs.field(factory=dict, init=False)
     records: dict[str, RunRecord] = attrs.field(factory=dict, init=False)
-    _lock: threading.Lock = attrs.field(factory=threading.Lock, init=False)
-
-    def submit(self, op: Op) -> None:
-        """Queue ``op``; starts the thread on first use."""
-        with self._lock:
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(
-                    target=self._loop, name="tune-wandb-writer", daemon=True
-                )
-                self._thread.start()
-        self._queue.put(op)
-
-    def close(self, timeout: float) -> bool:
-        """Finish every run and stop the thread; wait at most ``timeout`` seconds.
-
-        Returns whether everything was written in time. What was not is
-        reported with the folder ``wandb sync`` can upload it from.
-        """
-        thread = self._thread
-        if thread is None:
-            return True
-        self._queue.put(Close())
-        thread.join(timeout)
-        if thread.is_alive():
-            pending = ", ".join(sorted(self._runs)) or "queued rows"
-            logger.warning(
-                "tune-wandb: W&B runs were still being written after %.0f s "
-                "(upload_timeout): %s. What was written is on disk; upload it with `wandb sync`.",
-                timeout,
-                pending,
-            )
-            return False
-        self._thread = None
-        return True
-
-    # -- the writer thread -------------------------------------------------
-
-    def _loop(self) -> None:
-        while True:
-            op = self._queue.get()
-            try:
-                if isinstance(op, Close):
-                    self.close_all()
-                    return
-                self.handle(op)
-            except Exception:
-                logger.exception("tune-wandb: internal error handling %s", type(op).__name__)
 
     def handle(self, op: Start | Log | Save | Finish) -> None:
-        """Carry out one operation (in the thread or process that owns the runs)."""
+        """Carry out one operation (in the process that owns the runs)."""
         if isinstance(op, Start):
             self._start(op)
             return
