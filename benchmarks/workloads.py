@@ -6,13 +6,13 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import wandb
 from ray import tune
-from ray.air.integrations.wandb import WandbLoggerCallback, setup_wandb
+from ray.air.integrations.wandb import WandbLoggerCallback
 
-from tune_wandb import WandbLogger, WandbTrainableMixin, wandb_mixin
-
-PROJECT = "tune-wandb-bench"
+from benchmarks.trainables.ours import ClassMixin, decorated
+from benchmarks.trainables.plain import plain
+from benchmarks.trainables.ray_reference import PROJECT, ray_setup_wandb
+from tune_wandb import WandbLogger
 
 
 @attrs.frozen
@@ -54,53 +54,6 @@ PROFILES: dict[str, list[str]] = {
     "startup": ["16x5", "16x5-reuse"],
     "full": ["8x100", "2x2000", "32x5", "32x5-reuse", "256x5"],
 }
-
-
-def _loss(config: dict[str, Any], step: int) -> float:
-    return float(config["i"] + 1) / (step + 1)
-
-
-def plain(config: dict[str, Any]) -> None:
-    """No W&B at all: the baseline, and what the callbacks log."""
-    for step in range(config["steps"]):
-        tune.report({"loss": _loss(config, step), "step_metric": step})
-
-
-@wandb_mixin
-def decorated(config: dict[str, Any]) -> None:
-    """Ours: ``@wandb_mixin`` with ``wandb.log`` beside each report."""
-    for step in range(config["steps"]):
-        metrics = {"loss": _loss(config, step), "step_metric": step}
-        wandb.log(metrics)
-        tune.report(metrics)
-
-
-class ClassMixin(WandbTrainableMixin, tune.Trainable):
-    """Ours: ``WandbTrainableMixin`` with ``self.wandb.log`` in each step."""
-
-    def setup(self, config: dict[str, Any]) -> None:
-        self.steps = config["steps"]
-        self.i = config["i"]
-
-    def step(self) -> dict[str, Any]:
-        step = self.iteration
-        metrics = {"loss": float(self.i + 1) / (step + 1), "step_metric": step}
-        self.wandb.log(metrics)
-        return {**metrics, "done": step + 1 >= self.steps}
-
-    def reset_config(self, new_config: dict[str, Any]) -> bool:
-        self.setup(new_config)
-        return True
-
-
-def ray_setup_wandb(config: dict[str, Any]) -> None:
-    """Ray's ``setup_wandb`` inside the function, finished as it must be."""
-    run = setup_wandb(config, project=PROJECT)
-    for step in range(config["steps"]):
-        metrics = {"loss": _loss(config, step), "step_metric": step}
-        run.log(metrics)
-        tune.report(metrics)
-    run.finish()
 
 
 VARIANTS = ["none", "ours_logger", "ours_decorator", "ours_class", "ray_logger", "ray_setup_wandb"]

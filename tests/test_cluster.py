@@ -13,15 +13,24 @@ from tests.wandb_reader import read_runs
 ROOT = Path(__file__).parent.parent
 
 
-def test_runs_arrive_from_a_worker_node(tmp_path: Path) -> None:
-    """Every run of both entry points is written, and the trials ran on the worker node.
+KEY = "k" * 40
+
+
+def files_containing(root: Path, text: str) -> list[Path]:
+    return [p for p in root.rglob("*") if p.is_file() and text.encode() in p.read_bytes()]
+
+
+def test_runs_and_the_key_reach_a_worker_node(tmp_path: Path) -> None:
+    """Runs of both entry points arrive from a worker node; the key gets there without its file.
 
     The cluster (ray.cluster_utils.Cluster: a head with 0 CPUs and a worker node
     with 2) runs in a child process, since this test session already has Ray.
+    The worker node's processes have another home directory, so the
+    ``~/tune-wandb-key`` file the online trials name exists on the driver only.
     """
     env = dict(os.environ, PYTHONPATH=str(ROOT), WANDB_MODE="offline")
     done = subprocess.run(
-        [sys.executable, "-m", "tests.cluster_check", str(tmp_path)],
+        [sys.executable, "-m", "tests.cluster_check", str(tmp_path), KEY],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -38,3 +47,13 @@ def test_runs_arrive_from_a_worker_node(tmp_path: Path) -> None:
     assert all(len(run.history) == 10 and run.exit_code == 0 for run in mixin.values())
     assert len(logger) == 2
     assert all(len(run.history) == 3 and run.exit_code == 0 for run in logger.values())
+    # The key: not on the worker node as a file, yet every trial there sent it.
+    assert facts["key_file_on_worker"] is False
+    assert facts["key_trial_errors"] == []
+    assert facts["auth_requests"] >= 1
+    assert facts["auth_with_key"] == facts["auth_requests"]
+    keyed = read_runs(tmp_path / "key")  # the stand-in answered 401: offline, every row kept
+    assert len(keyed) == 2
+    assert all(len(run.history) == 10 for run in keyed.values())
+    assert files_containing(tmp_path, KEY) == []
+    assert files_containing(Path(facts["session_dir"]), KEY) == []

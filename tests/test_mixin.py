@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,7 @@ from ray import tune
 from examples.decorator import train_fn  # the seed's example, as shipped
 from tests.wandb_reader import read_runs
 from tune_wandb import WandbTrainableMixin, wandb_mixin
+from tune_wandb._run import FLUSH_INTERVAL
 
 WANDB = {"project": "mixin-tests"}
 
@@ -37,6 +40,15 @@ def logs_its_own_a(config: dict[str, Any]) -> None:
     for _ in range(5):
         wandb.log({"a": config["a"]})
         tune.report({"a": config["a"]})
+
+
+@wandb_mixin
+def dies_after_four(config: dict[str, Any]) -> None:
+    for i in range(4):
+        wandb.log({"i": i})
+        tune.report({"i": i})
+    time.sleep(2 * FLUSH_INTERVAL)
+    os._exit(1)  # the trial's process dies, as on an OOM kill; its wandb service with it
 
 
 @wandb_mixin
@@ -127,6 +139,16 @@ class TestDecorator:
         for trial_id, run in runs.items():
             assert run.column("a") == [trials[trial_id].config["a"]] * 5
             assert run.exit_code == 0
+
+    def test_killed_process_keeps_the_rows_wandb_accepted(
+        self, tune_run: Any, results: Path
+    ) -> None:
+        """A dying trial process keeps the rows it logged over a second before its death."""
+        analysis = tune_run(dies_after_four, config={"wandb": WANDB}, raise_on_failed_trial=False)
+        (trial,) = analysis.trials
+        assert trial.status == "ERROR"
+        (run,) = read_runs(results).values()
+        assert run.column("i") == [0, 1, 2, 3]
 
     def test_with_parameters(self, tune_run: Any, results: Path) -> None:
         """tune.with_parameters passes its objects to the decorated function."""

@@ -20,6 +20,7 @@ from ray.tune.trainable import Trainable
 from ray.tune.trainable.function_trainable import FunctionTrainable, wrap_function
 
 from tune_wandb._identity import RunIdentity
+from tune_wandb._log_failures import LogFailures, guard_log
 from tune_wandb._results import run_config
 from tune_wandb._run import discard_offline_run, finish_run, start_run
 from tune_wandb._settings import WandbSettings
@@ -77,6 +78,7 @@ class WandbTrainableMixin:
     _wandb_run: Run | None = None
     _wandb_run_trial: str | None = None
     _wandb_settings: WandbSettings | None = None
+    _wandb_failures: LogFailures | None = None
     #: Whether the current trial has trained on this actor. Tune may build an
     #: actor for one trial and hand it another (``reuse_actors``): a run whose
     #: trial never trained here is provisional and is discarded, not kept twice.
@@ -108,8 +110,12 @@ class WandbTrainableMixin:
 
     @classmethod
     def default_resource_request(cls, config: dict[str, Any]) -> PlacementGroupFactory | None:
-        """Tune asks this on the driver as it adds a trial: bad settings fail there."""
-        WandbSettings.from_config(config.get("wandb")).validate()
+        """Tune asks this on the driver as it adds a trial: bad settings fail there.
+
+        The driver's API key is shared with the trial's process here too, for
+        worker nodes that have no key of their own.
+        """
+        WandbSettings.from_config(config.get("wandb")).validate().share_key_with_cluster()
         parent: Any = super()
         request: PlacementGroupFactory | None = parent.default_resource_request(config)
         return request
@@ -157,9 +163,10 @@ class WandbTrainableMixin:
         settings = WandbSettings.from_config(raw_settings)  # type: ignore[arg-type]  # validated inside
         identity = RunIdentity.from_trainable(trainable, settings)
         self._wandb_settings = settings
-        self._wandb_run = start_run(
-            settings, identity, run_config(trainable.config), reinit="finish_previous"
-        )
+        run = start_run(settings, identity, run_config(trainable.config), reinit="finish_previous")
+        self._wandb_failures = LogFailures(identity.run_id)
+        guard_log(run, self._wandb_failures)
+        self._wandb_run = run
         self._wandb_run_trial = trainable.trial_id
         self._wandb_trained = False
 
@@ -176,6 +183,8 @@ class WandbTrainableMixin:
         if run is None:
             return
         settings = self._wandb_settings or WandbSettings()
+        if self._wandb_failures is not None:
+            self._wandb_failures.report()
         finish_run(run, exit_code=exit_code, timeout=settings.upload_timeout)
         if not self._wandb_trained:
             discard_offline_run(run)

@@ -8,21 +8,31 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 from pathlib import Path
+
+from tune_wandb._cluster_keys import AMBIENT, file_source, share_key, shared_key
 
 REDACTED = "<redacted>"
 
 
 def read_key_file(path: str) -> str:
-    """The API key in ``path`` (its first non-empty line), or ``ValueError`` naming the path."""
+    """The API key in ``path`` (its first non-empty line), or ``ValueError`` naming the path.
+
+    On a node without the file, the key the driver read from it (see
+    ``_cluster_keys``) stands in for it.
+    """
     file = Path(path).expanduser()
     try:
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
+        shared = shared_key(file_source(path))
+        if shared:
+            return shared
         raise ValueError(
-            f"config['wandb']['api_key_file'] {str(file)!r} does not exist; "
-            f"write your key (https://wandb.ai/authorize) into it, or point the setting "
-            f"at the right file."
+            f"config['wandb']['api_key_file'] {str(file)!r} does not exist on "
+            f"{socket.gethostname()}; write your key (https://wandb.ai/authorize) into it, "
+            f"or point the setting at the right file."
         ) from None
     except (OSError, UnicodeDecodeError) as error:
         raise ValueError(
@@ -54,7 +64,22 @@ def resolve_api_key(api_key: str | None, api_key_file: str | None) -> str | None
         return api_key.strip()
     if api_key_file:
         return read_key_file(api_key_file)
-    return os.environ.get("WANDB_API_KEY") or netrc_api_key()
+    return os.environ.get("WANDB_API_KEY") or netrc_api_key() or shared_key(AMBIENT)
+
+
+def share_with_cluster(api_key: str | None, api_key_file: str | None, *, online: bool) -> None:
+    """On the driver: share the key with trial processes on nodes that lack it.
+
+    A literal ``api_key`` travels in the trial config already and is not shared.
+    """
+    if api_key:
+        return
+    if api_key_file:
+        share_key(file_source(api_key_file), read_key_file(api_key_file))
+        return
+    key = os.environ.get("WANDB_API_KEY") or netrc_api_key() if online else None
+    if key:
+        share_key(AMBIENT, key)
 
 
 _warned_about_key_in_config = False

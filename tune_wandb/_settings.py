@@ -17,7 +17,12 @@ from typing import Any, Final
 
 import attrs
 
-from tune_wandb._secrets import read_key_file, resolve_api_key, warn_key_in_trial_config
+from tune_wandb._secrets import (
+    read_key_file,
+    resolve_api_key,
+    share_with_cluster,
+    warn_key_in_trial_config,
+)
 
 #: Keys that configure tune-wandb itself and never reach ``wandb.init()``.
 OWN_KEYS: Final = frozenset(
@@ -266,6 +271,11 @@ class WandbSettings:
         self.resolved_project()
         self.resolved_api_key()
         return self
+
+    def share_key_with_cluster(self) -> None:
+        """On the driver: let trial processes on other nodes use this key (``_cluster_keys``)."""
+        online = self.mode in ("online", "shared")
+        share_with_cluster(self.api_key, self.api_key_file, online=online)
 
     def without_secrets(self) -> dict[str, Any]:
         """A plain dict of these settings with any key replaced by ``"<redacted>"``."""

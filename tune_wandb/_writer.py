@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from tune_wandb._log_failures import LogFailures
 from tune_wandb._results import ResultCleaner
 from tune_wandb._run import finish_run, start_run
 
@@ -77,10 +78,8 @@ class OpenRun:
     settings: WandbSettings
     identity: RunIdentity
     cleaner: ResultCleaner
+    failures: LogFailures
     last_step: int = 0
-    rows: int = 0
-    failed_logs: int = 0
-    first_failure: str = ""
 
 
 @attrs.frozen
@@ -135,9 +134,12 @@ class RunWriter:
             settings=op.settings,
             identity=op.identity,
             cleaner=ResultCleaner(excludes=op.settings.excludes, log_config=op.settings.log_config),
+            failures=LogFailures(op.identity.run_id),
         )
 
     def _log(self, held: OpenRun, result: Mapping[str, Any]) -> None:
+        if held.failures.skipped():
+            return
         cleaned = held.cleaner.clean(result)
         try:
             if cleaned.config_update:
@@ -152,11 +154,9 @@ class RunWriter:
             )
             held.run.log(cleaned.metrics, step=step)
             held.last_step = step
-            held.rows += 1
+            held.failures.logged += 1
         except Exception as error:  # noqa: BLE001 - counted, reported once at finish
-            held.failed_logs += 1
-            if not held.first_failure:
-                held.first_failure = f"{type(error).__name__}: {error}"
+            held.failures.record(error)
 
     def _save(self, held: OpenRun, path: str) -> None:
         import wandb
@@ -170,14 +170,7 @@ class RunWriter:
 
     def _finish(self, held: OpenRun, exit_code: int) -> None:
         del self._runs[held.identity.run_id]
-        if held.failed_logs:
-            logger.warning(
-                "tune-wandb: %d of %d results of run %r could not be logged (first: %s).",
-                held.failed_logs,
-                held.failed_logs + held.rows,
-                held.identity.run_id,
-                held.first_failure,
-            )
+        held.failures.report()
         run = held.run
         finished = finish_run(run, exit_code=exit_code, timeout=held.settings.upload_timeout)
         sync_dir = getattr(run.settings, "sync_dir", None)
@@ -189,7 +182,7 @@ class RunWriter:
             url=None if offline else run.url,
             sync_dir=sync_dir,
             offline=offline,
-            rows=held.rows,
+            rows=held.failures.logged,
             exit_code=exit_code,
             finished=finished,
         )
