@@ -21,11 +21,12 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import ray
+import wandb
 from ray import tune
 from ray.cluster_utils import Cluster
 
 from examples.decorator import train_fn
-from tune_wandb import WandbLogger
+from tune_wandb import WandbLogger, wandb_mixin
 
 KEY_FILE = "~/tune-wandb-key"
 
@@ -49,9 +50,13 @@ class Recorder(http.server.BaseHTTPRequestHandler):
         pass
 
 
-@ray.remote(num_cpus=1)
-def key_file_on_this_node() -> bool:
-    return Path(KEY_FILE).expanduser().exists()
+@wandb_mixin
+def keyed(config: dict[str, Any]) -> None:
+    """Logs three rows; says whether the key file exists where it runs."""
+    here = Path(KEY_FILE).expanduser().exists()
+    for i in range(3):
+        wandb.log({"i": i})
+        tune.report({"i": i, "key_file_here": here})
 
 
 def main(storage: str, key: str) -> None:
@@ -90,8 +95,8 @@ def main(storage: str, key: str) -> None:
         "init_timeout": 5,
         "settings": {"base_url": f"http://127.0.0.1:{server.server_address[1]}"},
     }
-    keyed = tune.run(
-        train_fn,
+    key_sweep = tune.run(
+        keyed,
         config={"a": tune.grid_search([1, 2]), "b": 1, "wandb": online},
         storage_path=storage,
         name="key",
@@ -103,9 +108,9 @@ def main(storage: str, key: str) -> None:
         "head": head_id,
         "worker": worker.node_id,
         "trial_nodes": nodes,
-        "key_file_on_worker": ray.get(key_file_on_this_node.remote()),
+        "key_file_where_trials_ran": [t.last_result.get("key_file_here") for t in key_sweep.trials],
         "key_trial_errors": [
-            Path(t.error_file).read_text()[-400:] for t in keyed.trials if t.error_file
+            Path(t.error_file).read_text()[-400:] for t in key_sweep.trials if t.error_file
         ],
         "auth_requests": len(Recorder.seen),
         "auth_with_key": sum(1 for h in Recorder.seen if h == expected),
