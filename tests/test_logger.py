@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -281,3 +284,24 @@ class TestLifecycle:
         assert len(first) == 2
         resumed = [log for log in logs if log not in first]
         assert all(log.exit_code == 0 for log in resumed)
+
+
+def test_script_without_main_guard_runs_once_and_logs(tmp_path: Path) -> None:
+    """A script with no __main__ guard is not run twice by the writer; __main__ objects drop."""
+    root = Path(__file__).parent.parent
+    done = subprocess.run(
+        [sys.executable, str(root / "tests" / "no_guard_script.py"), str(tmp_path / "res")],
+        cwd=tmp_path,
+        env=dict(os.environ, PYTHONPATH=str(root)),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output[-3000:]
+    assert output.count("script body ran in") == 1
+    assert [p.name for p in (tmp_path / "res").iterdir()] == ["no_guard"]
+    runs = read_runs(tmp_path / "res")
+    assert len(runs) == 2
+    assert all(run.column("i") == [0, 1, 2] for run in runs.values())
+    assert all(run.column("thing") == [] for run in runs.values())

@@ -5,9 +5,16 @@ Three entry points, configured by the trial config's ``"wandb"`` key:
 - :class:`WandbLogger`, a Tune ``LoggerCallback`` that logs every result;
 - :func:`wandb_mixin`, a decorator for function trainables (``wandb.log()``);
 - :class:`WandbTrainableMixin`, for class trainables (``self.wandb``).
+
+The names are imported on first use, so the logger's writer process, which
+imports this package, does not pay for importing Ray Tune.
 """
 
+from __future__ import annotations
+
+import importlib
 import importlib.util
+from typing import TYPE_CHECKING, Any
 
 for _package, _install in (("wandb", "wandb"), ("ray.tune", "'ray[tune]'")):
     if importlib.util.find_spec(_package.split(".")[0]) is None:
@@ -15,9 +22,30 @@ for _package, _install in (("wandb", "wandb"), ("ray.tune", "'ray[tune]'")):
             f"tune-wandb needs {_package}, which is not installed: pip install {_install}"
         )
 
-from tune_wandb._logger import WandbLogger  # noqa: E402 - after the install check
-from tune_wandb._mixin import WandbTrainableMixin, wandb_mixin  # noqa: E402
-from tune_wandb._settings import WandbSettings  # noqa: E402
+if TYPE_CHECKING:
+    from tune_wandb._logger import WandbLogger
+    from tune_wandb._mixin import WandbTrainableMixin, wandb_mixin
+    from tune_wandb._settings import WandbSettings
 
 __all__ = ["WandbLogger", "WandbSettings", "WandbTrainableMixin", "wandb_mixin"]
 __version__ = "0.1.0"
+
+_HOMES = {
+    "WandbLogger": "tune_wandb._logger",
+    "WandbSettings": "tune_wandb._settings",
+    "WandbTrainableMixin": "tune_wandb._mixin",
+    "wandb_mixin": "tune_wandb._mixin",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'tune_wandb' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

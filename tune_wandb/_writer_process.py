@@ -3,25 +3,35 @@
 Tune's event loop runs in the driver; ``wandb.log`` costs about a millisecond
 of Python time per row, and in a thread of the driver it competes with the
 event loop for the GIL. Here the driver only pickles each operation onto a
-queue (a feeder thread sends it); one child process, for all trials, owns
+queue (a sender thread sends it); one child process, for all trials, owns
 every run with a :class:`~tune_wandb._writer.RunWriter`. Its log records are
 re-emitted in the driver, and its run records come back at close.
+
+The child is ``python -m tune_wandb._writer_process``, not a ``multiprocessing``
+process: those re-import the user's script as ``__mp_main__``, and a Tune
+script without an ``if __name__ == "__main__":`` guard then started a second
+experiment inside the writer (seen). It connects back over a
+``multiprocessing.connection`` socket authenticated by a key it reads from
+its stdin, and imports neither Ray nor the user's code.
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import logging.handlers
-import multiprocessing
+import os
 import pickle
+import queue
+import secrets
+import subprocess
+import sys
 import threading
-from typing import TYPE_CHECKING, Any
+from multiprocessing.connection import Client, Connection, Listener
+from pathlib import Path
+from typing import Any
 
 from tune_wandb._writer import Close, Log, Op, RunRecord, RunWriter
-
-if TYPE_CHECKING:
-    from multiprocessing.process import BaseProcess
-    from multiprocessing.queues import Queue
 
 logger = logging.getLogger("tune_wandb")
 
@@ -36,36 +46,80 @@ class _Unpicklable:
         return self.text
 
 
+class _Pickler(pickle.Pickler):
+    """Pickles what the writer process can load: nothing from the user's ``__main__``.
+
+    The writer does not import the user's script, so an object of a class
+    defined there could not be unpickled; it crosses as a placeholder, which
+    result cleaning then drops with its one warning.
+    """
+
+    def reducer_override(self, obj: Any) -> Any:
+        cls = obj if isinstance(obj, type) else type(obj)
+        if getattr(cls, "__module__", None) == "__main__":
+            return _Unpicklable, (f"<unpicklable {cls.__name__}>",)
+        return NotImplemented
+
+
+def _pickle(obj: object) -> bytes:
+    buffer = io.BytesIO()
+    _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(obj)
+    return buffer.getvalue()
+
+
 def _dumps(op: Op) -> bytes:
     try:
-        return pickle.dumps(op, protocol=pickle.HIGHEST_PROTOCOL)
+        return _pickle(op)
     except Exception:
         if not isinstance(op, Log):
             raise
     result: dict[str, Any] = {}
     for key, value in op.result.items():
         try:
-            pickle.dumps(value)
+            _pickle(value)
             result[key] = value
         except Exception:  # noqa: BLE001 - the child warns once and drops it
             result[key] = _Unpicklable(f"<unpicklable {type(value).__name__}>")
-    return pickle.dumps(Log(op.run_id, result), protocol=pickle.HIGHEST_PROTOCOL)
+    return _pickle(Log(op.run_id, result))
 
 
-def _child(ops: Queue[bytes], out: Queue[Any]) -> None:
+class _ToDriver:
+    """A queue-like end of the connection for ``QueueHandler``: records go to the driver."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._lock = threading.Lock()
+
+    def put_nowait(self, item: object) -> None:
+        with self._lock:
+            self._conn.send(item)
+
+
+def _child(address: str, authkey: bytes) -> None:
     """The writer process: carry out operations until Close, then send the records."""
+    conn = Client(address, authkey=authkey)
+    to_driver = _ToDriver(conn)
     own = logging.getLogger("tune_wandb")
-    own.handlers = [logging.handlers.QueueHandler(out)]
+    own.handlers = [logging.handlers.QueueHandler(to_driver)]  # type: ignore[arg-type]  # put_nowait is all it uses
     own.setLevel(logging.DEBUG)
     own.propagate = False
     import wandb  # noqa: F401 - imported now, while the driver starts its trials
 
     writer = RunWriter()
     while True:
-        op = pickle.loads(ops.get())
+        try:
+            data = conn.recv_bytes()
+        except (EOFError, OSError):
+            writer.close_all()  # the driver is gone: finish what is open
+            return
+        try:
+            op = pickle.loads(data)
+        except Exception:  # noqa: BLE001 - one unreadable row must not end the writer
+            own.exception("tune-wandb: an operation for the writer could not be read")
+            continue
         if isinstance(op, Close):
             writer.close_all()
-            out.put(("records", writer.records))
+            to_driver.put_nowait(("records", writer.records))
             return
         try:
             writer.handle(op)
@@ -77,11 +131,8 @@ class WriterProcess:
     """A driver-side handle on the writer process: ``submit`` never blocks on W&B."""
 
     def __init__(self) -> None:
-        self._context = multiprocessing.get_context("spawn")
-        self._ops: Queue[bytes] | None = None
-        self._out: Queue[Any] | None = None
-        self._process: BaseProcess | None = None
-        self._listener: threading.Thread | None = None
+        self._outbox: queue.SimpleQueue[bytes] | None = None
+        self._process: subprocess.Popen[bytes] | None = None
         self._done = threading.Event()
         self._lock = threading.Lock()
         self.records: dict[str, RunRecord] = {}
@@ -95,27 +146,59 @@ class WriterProcess:
     def submit(self, op: Op) -> None:
         """Queue ``op`` for the writer process, starting it on first use."""
         self.start()
-        assert self._ops is not None
-        self._ops.put(_dumps(op))
+        assert self._outbox is not None
+        self._outbox.put(_dumps(op))
 
     def _start(self) -> None:
-        self._ops = self._context.Queue()
-        self._out = self._context.Queue()
+        authkey = secrets.token_bytes(32)
+        listener = Listener(authkey=authkey)
+        self._outbox = queue.SimpleQueue()
         self._done.clear()
-        self._process = self._context.Process(
-            target=_child, args=(self._ops, self._out), name="tune-wandb-writer", daemon=True
+        # The child finds this very tune_wandb, however the driver found it.
+        here = str(Path(__file__).resolve().parent.parent)
+        path = os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH")) if p)
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "tune_wandb._writer_process", str(listener.address)],
+            stdin=subprocess.PIPE,
+            env={**os.environ, "PYTHONPATH": path},
         )
-        self._process.start()
-        self._listener = threading.Thread(
-            target=self._listen, args=(self._out,), name="tune-wandb-listener", daemon=True
-        )
-        self._listener.start()
+        assert self._process.stdin is not None
+        self._process.stdin.write(authkey.hex().encode() + b"\n")
+        self._process.stdin.close()
+        threading.Thread(
+            target=self._serve,
+            args=(listener, self._outbox),
+            name="tune-wandb-writer-link",
+            daemon=True,
+        ).start()
 
-    def _listen(self, out: Queue[Any]) -> None:
+    def _serve(self, listener: Listener, outbox: queue.SimpleQueue[bytes]) -> None:
+        """Accept the child's connection, then send it every queued operation."""
+        try:
+            conn = listener.accept()
+        except (OSError, EOFError):
+            logger.warning("tune-wandb: the W&B writer process never connected.")
+            return
+        finally:
+            listener.close()
+        threading.Thread(
+            target=self._listen, args=(conn,), name="tune-wandb-listener", daemon=True
+        ).start()
+        while True:
+            data = outbox.get()
+            try:
+                conn.send_bytes(data)
+            except OSError:
+                return
+            if data == _CLOSE:
+                return
+
+    def _listen(self, conn: Connection) -> None:
         while True:
             try:
-                item = out.get()
+                item = conn.recv()
             except (EOFError, OSError):
+                self._done.set()  # the child ended; close() need not wait for it
                 return
             if isinstance(item, logging.LogRecord):
                 logging.getLogger(item.name).handle(item)
@@ -127,11 +210,11 @@ class WriterProcess:
     def close(self, timeout: float) -> bool:
         """Finish every run and end the process; wait at most ``timeout`` seconds."""
         with self._lock:
-            process, ops = self._process, self._ops
+            process, outbox = self._process, self._outbox
             self._process = None
-        if process is None or ops is None:
+        if process is None or outbox is None:
             return True
-        ops.put(_dumps(Close()))
+        outbox.put(_CLOSE)
         finished = self._done.wait(timeout)
         if not finished:
             logger.warning(
@@ -143,3 +226,10 @@ class WriterProcess:
         # Every run is finished; the process exits by itself (wandb's own exit
         # hooks can take seconds), and Tune need not wait for that.
         return True
+
+
+_CLOSE = _pickle(Close())
+
+
+if __name__ == "__main__":
+    _child(sys.argv[1], bytes.fromhex(sys.stdin.readline().strip()))
