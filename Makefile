@@ -37,7 +37,7 @@ typecheck: $(STAMP) ## mypy --strict on the package, tests, examples, benchmarks
 test: lint typecheck ## lint, typecheck, then pytest (real Ray, real wandb offline)
 	$(BIN)/pytest
 
-bench: $(STAMP) ## Benchmark ours against no logging and Ray's own (8x25, 2x500; ~10 min)
+bench: $(STAMP) ## Benchmark ours against no logging and Ray's own (4x25, 2x200; ~7 min)
 	$(BIN)/python -m benchmarks --profile quick
 
 bench-full: $(STAMP) ## The full benchmark matrix (8x100, 2x2000, 32x5, reuse, 256x5); about an hour

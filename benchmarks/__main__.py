@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="tune-wandb-bench-") as scratch:
         # Warm up Ray's worker pool and wandb's imports once; not measured.
         for variant in ("none", "ours_decorator"):
-            run_variant(variant, WORKLOADS["2x500"], Path(scratch, f"warmup-{variant}"))
+            run_variant(variant, WORKLOADS["2x200"], Path(scratch, f"warmup-{variant}"))
         for workload in chosen:
             sections.append(_bench(workload, variants, args.repeats, Path(scratch)))
             print(sections[-1], flush=True)

@@ -1,4 +1,4 @@
-"""Ctrl-C mid-experiment, then Ray shut down at exit: every run is finished, no row lost."""
+"""Ctrl-C or a kill mid-experiment, and Ray shut down with runs open: every run is finished."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from tests.wandb_reader import read_runs
 ROOT = Path(__file__).parent.parent
 
 
-def _interrupt(tmp_path: Path, name: str) -> str:
-    """Run tests/interrupt_check.py; Ctrl-C it once both trials have logged for a while."""
+def _interrupt(tmp_path: Path, name: str, signum: int = signal.SIGINT) -> str:
+    """Run tests/interrupt_check.py; signal it once both trials have logged for a while."""
     ready = tmp_path / "ready"
     ready.mkdir()
     child = subprocess.Popen(
@@ -33,10 +33,11 @@ def _interrupt(tmp_path: Path, name: str) -> str:
         assert time.monotonic() < deadline, "the trials never started logging"
         time.sleep(0.2)
     time.sleep(2)
-    child.send_signal(signal.SIGINT)
+    child.send_signal(signum)
     output, _ = child.communicate(timeout=300)
-    assert child.returncode == 0, output[-3000:]
-    assert "tune.run returned" in output
+    if signum == signal.SIGINT:
+        assert child.returncode == 0, output[-3000:]
+        assert "tune.run returned" in output
     return output
 
 
@@ -61,3 +62,14 @@ def test_ctrl_c_finishes_every_run_with_every_row(tmp_path: Path, name: str) -> 
     if name == "logger":  # the trials had not ended: failed, and said so
         assert all(run.exit_code == 1 for run in runs.values())
         assert output.count("had not ended when the experiment did") == 2
+
+
+def test_killed_driver_leaves_the_logger_runs_finished(tmp_path: Path) -> None:
+    """SIGTERM to the driver: the writer process finishes its open runs as failed, then exits."""
+    output = _interrupt(tmp_path, "logger", signal.SIGTERM)
+    runs = read_runs(tmp_path / "res")
+    assert len(runs) == 2
+    for run in runs.values():
+        assert len(run.history) >= 4
+        assert run.exit_code == 1
+    assert output.count("had not ended when the experiment did") == 2

@@ -110,7 +110,9 @@ def _child(address: str, authkey: bytes) -> None:
         try:
             data = conn.recv_bytes()
         except (EOFError, OSError):
-            writer.close_all()  # the driver is gone: finish what is open
+            # The driver is gone (killed): finish what is open, warnings to stderr.
+            own.handlers = [logging.StreamHandler()]
+            writer.close_all()
             return
         try:
             op = pickle.loads(data)
