@@ -10,7 +10,7 @@ from ray import tune
 from ray.air.integrations.wandb import WandbLoggerCallback
 
 from benchmarks.trainables.ours import ClassMixin, decorated
-from benchmarks.trainables.plain import plain
+from benchmarks.trainables.plain import PlainClass, plain
 from benchmarks.trainables.ray_reference import PROJECT, ray_setup_wandb
 from tune_wandb import WandbLogger
 
@@ -57,7 +57,15 @@ PROFILES: dict[str, list[str]] = {
 }
 
 
-VARIANTS = ["none", "ours_logger", "ours_decorator", "ours_class", "ray_logger", "ray_setup_wandb"]
+VARIANTS = [
+    "none",
+    "none_class",
+    "ours_logger",
+    "ours_decorator",
+    "ours_class",
+    "ray_logger",
+    "ray_setup_wandb",
+]
 
 
 def run_variant(variant: str, workload: Workload, storage: Path) -> None:
@@ -75,6 +83,8 @@ def run_variant(variant: str, workload: Workload, storage: Path) -> None:
     elif variant == "ours_decorator":
         trainable = decorated
         config["wandb"] = {"project": PROJECT}
+    elif variant == "none_class":
+        trainable = PlainClass
     elif variant == "ours_class":
         trainable = ClassMixin
         config["wandb"] = {"project": PROJECT}

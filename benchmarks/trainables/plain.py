@@ -16,3 +16,24 @@ def plain(config: dict[str, Any]) -> None:
     """Report ``config["steps"]`` results to Tune."""
     for step in range(config["steps"]):
         tune.report({"loss": loss(config, step), "step_metric": step})
+
+
+class PlainClass(tune.Trainable):
+    """The same, as a class Trainable: the baseline for ``WandbTrainableMixin``.
+
+    Tune drives a class trainable with one actor call per step, and a function
+    through a thread and a queue, so each kind needs its own baseline.
+    """
+
+    def setup(self, config: dict[str, Any]) -> None:
+        self.steps = config["steps"]
+        self.i = config["i"]
+
+    def step(self) -> dict[str, Any]:
+        step = self.iteration
+        metrics = {"loss": float(self.i + 1) / (step + 1), "step_metric": step}
+        return {**metrics, "done": step + 1 >= self.steps}
+
+    def reset_config(self, new_config: dict[str, Any]) -> bool:
+        self.setup(new_config)
+        return True
