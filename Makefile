@@ -37,10 +37,10 @@ typecheck: $(STAMP) ## mypy --strict on the package, tests, examples, benchmarks
 test: lint typecheck ## lint, typecheck, then pytest (real Ray, real wandb offline)
 	$(BIN)/pytest
 
-bench: $(STAMP) ## Benchmark ours against no logging and Ray's own (4x25, 2x200; ~7 min)
+bench: $(STAMP) ## Benchmark ours against no logging and Ray's own (4x25, 2x200; about 6 min)
 	$(BIN)/python -m benchmarks --profile quick
 
-bench-full: $(STAMP) ## The full benchmark matrix (8x100, 2x2000, 32x5, reuse, 256x5); about an hour
+bench-full: $(STAMP) ## The full benchmark matrix (8x100, 2x2000, 32x5, reuse, 256x5); hours on 2 CPUs
 	$(BIN)/python -m benchmarks --profile full --output benchmarks/RESULTS-full.md
 
 demo: $(STAMP) ## A small real Tune sweep logged to W&B (offline unless you say otherwise)
