@@ -8,16 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.test_run import files_containing
 from tests.wandb_reader import read_runs
 
 ROOT = Path(__file__).parent.parent
 
 
 KEY = "k" * 40
-
-
-def files_containing(root: Path, text: str) -> list[Path]:
-    return [p for p in root.rglob("*") if p.is_file() and text.encode() in p.read_bytes()]
 
 
 def test_runs_and_the_key_reach_a_worker_node(tmp_path: Path) -> None:

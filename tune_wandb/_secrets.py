@@ -71,15 +71,14 @@ def share_with_cluster(api_key: str | None, api_key_file: str | None, *, online:
     """On the driver: share the key with trial processes on nodes that lack it.
 
     A literal ``api_key`` travels in the trial config already and is not shared.
+    A key file's key is shared in any mode (a worker parsing the settings reads
+    the file); the environment's or netrc's only where a run needs one (online).
     """
-    if api_key:
+    if api_key or not (api_key_file or online):
         return
-    if api_key_file:
-        share_key(file_source(api_key_file), read_key_file(api_key_file))
-        return
-    key = os.environ.get("WANDB_API_KEY") or netrc_api_key() if online else None
+    key = resolve_api_key(None, api_key_file)
     if key:
-        share_key(AMBIENT, key)
+        share_key(file_source(api_key_file) if api_key_file else AMBIENT, key)
 
 
 _warned_about_key_in_config = False

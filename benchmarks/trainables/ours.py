@@ -7,7 +7,7 @@ from typing import Any
 import wandb
 from ray import tune
 
-from benchmarks.trainables.plain import loss
+from benchmarks.trainables.plain import PlainClass, loss
 from tune_wandb import WandbTrainableMixin, wandb_mixin
 
 
@@ -20,19 +20,10 @@ def decorated(config: dict[str, Any]) -> None:
         tune.report(metrics)
 
 
-class ClassMixin(WandbTrainableMixin, tune.Trainable):
-    """``self.wandb.log`` in each step."""
-
-    def setup(self, config: dict[str, Any]) -> None:
-        self.steps = config["steps"]
-        self.i = config["i"]
+class ClassMixin(WandbTrainableMixin, PlainClass):
+    """``PlainClass`` with ``self.wandb.log`` of each step's metrics."""
 
     def step(self) -> dict[str, Any]:
-        step = self.iteration
-        metrics = {"loss": float(self.i + 1) / (step + 1), "step_metric": step}
-        self.wandb.log(metrics)
-        return {**metrics, "done": step + 1 >= self.steps}
-
-    def reset_config(self, new_config: dict[str, Any]) -> bool:
-        self.setup(new_config)
-        return True
+        result = super().step()
+        self.wandb.log({k: result[k] for k in ("loss", "step_metric")})
+        return result
