@@ -59,7 +59,13 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TUNE_DISABLE_AUTO_CALLBACK_LOGGERS", "0")
     import ray
 
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    ray.init(
+        address="local",
+        num_cpus=2,
+        include_dashboard=False,
+        log_to_driver=False,
+        configure_logging=False,
+    )
     names = args.workloads.split(",") if args.workloads else PROFILES[args.profile]
     chosen = [WORKLOADS[w] for w in names]
     variants = args.variants.split(",")

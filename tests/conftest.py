@@ -32,7 +32,7 @@ def ray_session() -> Iterator[None]:
     """A real local Ray instance with 2 CPUs, shared by every test that needs Ray."""
     import ray
 
-    ray.init(num_cpus=2, include_dashboard=False, configure_logging=False)
+    ray.init(address="local", num_cpus=2, include_dashboard=False, configure_logging=False)
     yield
     ray.shutdown()
 
