@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import http.server
 import os
+import socket
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -57,3 +60,59 @@ def tune_run(ray_session: None, results: Path) -> Any:
         return tune.run(trainable, **kwargs)
 
     return run
+
+
+class HttpServers:
+    """Real HTTP servers on 127.0.0.1, each answering every request with one status."""
+
+    def __init__(self) -> None:
+        self.servers: list[http.server.ThreadingHTTPServer] = []
+        #: Requests each server received, by its URL.
+        self.hits: dict[str, int] = {}
+
+    def __call__(self, status: int) -> str:
+        hits = self.hits
+
+        class Answer(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                hits[url] += 1
+                self.send_response(status)
+                self.end_headers()
+                self.wfile.write(b'{"errors": ["unauthorized"]}' if status == 401 else b"{}")
+
+            do_GET = do_POST
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Answer)
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        hits[url] = 0
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        self.servers.append(server)
+        return url
+
+
+@pytest.fixture
+def http_server() -> Iterator[HttpServers]:
+    """Start real HTTP servers answering with a given status: ``url = http_server(401)``."""
+    servers = HttpServers()
+    yield servers
+    for server in servers.servers:
+        server.shutdown()
+
+
+@pytest.fixture
+def refusing_server(http_server: HttpServers) -> str:
+    """A real HTTP server on 127.0.0.1 that answers 401 to everything (a bad key)."""
+    return http_server(401)
+
+
+@pytest.fixture
+def stalling_server() -> Iterator[str]:
+    """A real TCP listener on 127.0.0.1 that accepts connections and never answers."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    listener.close()

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.test_run import files_containing
+from tests.helpers import files_containing
 from tests.wandb_reader import read_runs
 
 ROOT = Path(__file__).parent.parent

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
+import ray
+from ray.experimental import internal_kv
 
 from tune_wandb import _cluster_keys
-from tune_wandb._cluster_keys import file_source, share_key, shared_key
-from tune_wandb._secrets import read_key_file
+from tune_wandb._cluster_keys import AMBIENT, NAMESPACE, file_source, share_key, shared_key
+from tune_wandb._secrets import read_key_file, resolve_api_key
+
+ROOT = Path(__file__).parent.parent
 
 KEY = "c" * 40
 
@@ -35,5 +43,55 @@ def test_a_missing_key_file_falls_back_to_the_shared_key(ray_session: None) -> N
     share_key(file_source(path), KEY)
     try:
         assert read_key_file(path) == KEY
+    finally:
+        _cluster_keys._forget_keys()
+
+
+#: A second driver on the session's Ray: shares a key, checks it is there, exits.
+_DRIVER = """
+import sys, ray
+from tune_wandb._cluster_keys import AMBIENT, share_key, shared_key
+ray.init(address=sys.argv[1], configure_logging=False)
+share_key(AMBIENT, sys.argv[2])
+assert shared_key(AMBIENT) == sys.argv[2]
+print(ray.get_runtime_context().get_job_id())
+"""
+
+
+def test_a_drivers_shared_key_is_deleted_when_it_exits(ray_session: None) -> None:
+    """The entry a driver shared is gone once that driver's process has ended."""
+    address = ray.get_runtime_context().gcs_address
+    done = subprocess.run(
+        [sys.executable, "-c", _DRIVER, address, KEY],
+        cwd=ROOT,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    job_id = done.stdout.strip().splitlines()[-1]
+    entry = f"api_key/{job_id}/{AMBIENT}"
+    assert internal_kv._internal_kv_get(entry, namespace=NAMESPACE) is None
+    assert not any(k.decode().startswith(f"api_key/{job_id}/") for k in _keys())
+
+
+def _keys() -> list[bytes]:
+    return list(internal_kv._internal_kv_list("api_key/", namespace=NAMESPACE))
+
+
+def test_a_key_on_the_node_comes_before_the_shared_one(
+    ray_session: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The node's own key file and WANDB_API_KEY win over what the driver shared."""
+    path = tmp_path / "local.key"
+    path.write_text("l" * 40)
+    share_key(file_source(str(path)), KEY)
+    share_key(AMBIENT, KEY)
+    try:
+        assert read_key_file(str(path)) == "l" * 40
+        assert resolve_api_key(None, None) == KEY  # nothing on this node: the shared one
+        monkeypatch.setenv("WANDB_API_KEY", "e" * 40)
+        assert resolve_api_key(None, None) == "e" * 40
     finally:
         _cluster_keys._forget_keys()

@@ -12,9 +12,10 @@ import wandb
 from ray import tune
 
 from examples.decorator import train_fn  # the seed's example, as shipped
-from tests.wandb_reader import read_runs
+from tests.helpers import Counter, by_trial
+from tests.wandb_reader import read_run_logs, read_runs
 from tune_wandb import WandbTrainableMixin, wandb_mixin
-from tune_wandb._run import FLUSH_INTERVAL
+from tune_wandb._plan import FLUSH_INTERVAL
 
 WANDB = {"project": "mixin-tests"}
 
@@ -52,37 +53,32 @@ def dies_after_four(config: dict[str, Any]) -> None:
 
 
 @wandb_mixin
+def fails_first_time(config: dict[str, Any]) -> None:
+    """Fails at its third step until the marker exists (it makes it as it fails)."""
+    marker = Path(config["marker"])
+    for i in range(1, 4):
+        if i == 3 and not marker.exists():
+            marker.touch()
+            raise RuntimeError("first attempt fails on purpose")
+        wandb.log({"i": i})
+        tune.report({"i": i})
+
+
+@wandb_mixin
+def fails_until_marker(config: dict[str, Any]) -> None:
+    """Fails at its third step while the marker (made by the test) is missing."""
+    for i in range(1, 4):
+        if i == 3 and not Path(config["marker"]).exists():
+            raise RuntimeError("interrupted until the marker exists")
+        wandb.log({"i": i})
+        tune.report({"i": i})
+
+
+@wandb_mixin
 def with_data(config: dict[str, Any], data: list[int] | None = None) -> None:
     assert data is not None
     wandb.log({"total": sum(data) * config["a"]})
     tune.report({"total": sum(data)})
-
-
-class Counter(WandbTrainableMixin, tune.Trainable):
-    """A class trainable that logs through self.wandb and fails when asked."""
-
-    def setup(self, config: dict[str, Any]) -> None:
-        assert "wandb" not in config
-        assert "wandb" not in self.config
-        assert self.wandb is wandb.run
-        self.a = config["a"]
-        self.fail_at = config.get("fail_at")
-
-    def step(self) -> dict[str, Any]:
-        if self.iteration + 1 == self.fail_at:
-            raise ValueError("trial failed on purpose")
-        self.wandb.log({"a": self.a, "it": self.iteration + 1})
-        return {"a": self.a, "done": self.iteration + 1 >= 4}
-
-    def reset_config(self, new_config: dict[str, Any]) -> bool:
-        assert "wandb" not in new_config
-        self.a = new_config["a"]
-        self.fail_at = new_config.get("fail_at")
-        return True
-
-
-def _by_trial(analysis: Any) -> dict[str, Any]:
-    return {t.trial_id: t for t in analysis.trials}
 
 
 class TestDecorator:
@@ -94,7 +90,7 @@ class TestDecorator:
             train_fn, config={"a": tune.grid_search([1, 2]), "b": 4, "wandb": WANDB}
         )
         runs = read_runs(results)
-        trials = _by_trial(analysis)
+        trials = by_trial(analysis)
         assert set(runs) == set(trials)
         for trial_id, run in runs.items():
             trial = trials[trial_id]
@@ -134,7 +130,7 @@ class TestDecorator:
             reuse_actors=True,
         )
         runs = read_runs(results)
-        trials = _by_trial(analysis)
+        trials = by_trial(analysis)
         assert set(runs) == set(trials)
         for trial_id, run in runs.items():
             assert run.column("a") == [trials[trial_id].config["a"]] * 5
@@ -180,7 +176,7 @@ class TestClassMixin:
         """self.wandb is the trial's run: one run per trial with its rows and config."""
         analysis = tune_run(Counter, config={"a": tune.grid_search([1, 2]), "wandb": WANDB})
         runs = read_runs(results)
-        trials = _by_trial(analysis)
+        trials = by_trial(analysis)
         assert set(runs) == set(trials)
         for trial_id, run in runs.items():
             a = trials[trial_id].config["a"]
@@ -204,7 +200,7 @@ class TestClassMixin:
             Counter, config={"a": tune.grid_search([1, 2, 3, 4]), "wandb": WANDB}, reuse_actors=True
         )
         runs = read_runs(results)
-        trials = _by_trial(analysis)
+        trials = by_trial(analysis)
         assert set(runs) == set(trials)
         for trial_id, run in runs.items():
             assert run.column("a") == [trials[trial_id].config["a"]] * 4
@@ -214,11 +210,60 @@ class TestClassMixin:
         """Putting the mixin after Trainable fails at class definition with the right order."""
         with pytest.raises(TypeError, match=r"before Trainable"):
 
-            class Wrong(tune.Trainable, WandbTrainableMixin):
+            class Wrong(tune.Trainable, WandbTrainableMixin):  # type: ignore[misc]  # the wrong order is the test
                 pass
 
 
+class TestContinuation:
+    def test_a_retried_trial_continues_its_run(
+        self, tune_run: Any, results: Path, tmp_path: Path
+    ) -> None:
+        """max_failures=1: the retry writes under the same run id; first failed, then finished."""
+        tune_run(
+            fails_first_time,
+            config={"marker": str(tmp_path / "failed-once"), "wandb": WANDB},
+            max_failures=1,
+        )
+        logs = read_run_logs(results)
+        assert len(logs) == 2
+        assert len({log.run_id for log in logs}) == 1
+        by_rows = sorted(logs, key=lambda log: len(log.history))
+        assert [log.column("i") for log in by_rows] == [[1, 2], [1, 2, 3]]
+        assert [log.exit_code for log in by_rows] == [1, 0]
+
+    def test_a_restored_experiment_continues_its_runs(
+        self, ray_session: None, results: Path, tmp_path: Path
+    ) -> None:
+        """Tuner.restore of an errored experiment writes under the trials' run ids, no new ones."""
+        marker = tmp_path / "interrupted"
+        config = {"marker": str(marker), "a": tune.grid_search([1, 2]), "wandb": WANDB}
+        run_config = tune.RunConfig(name="restore", storage_path=str(results), verbose=0)
+        grid = tune.Tuner(fails_until_marker, param_space=config, run_config=run_config).fit()
+        assert grid.num_errors == 2
+        first = read_run_logs(results)
+        assert len(first) == 2
+        marker.touch()
+        restored = tune.Tuner.restore(
+            str(results / "restore"), fails_until_marker, resume_errored=True
+        ).fit()
+        assert restored.num_errors == 0
+        logs = read_run_logs(results)
+        assert {log.run_id for log in logs} == {log.run_id for log in first}
+        resumed = [log for log in logs if log.path not in {f.path for f in first}]
+        assert len(resumed) == 2
+        assert all(log.exit_code == 0 for log in resumed)
+
+
 class TestSettingsErrors:
+    def test_missing_online_key_fails_before_any_trial(
+        self, tune_run: Any, results: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Online with no key anywhere stops tune.run on the driver, for the mixins too."""
+        monkeypatch.setenv("WANDB_MODE", "online")
+        with pytest.raises(ValueError, match="No W&B API key"):
+            tune_run(train_fn, config={"a": 1, "b": 2, "wandb": WANDB})
+        assert list(results.rglob("result.json")) == []
+
     def test_bad_setting_fails_before_any_trial(self, tune_run: Any, results: Path) -> None:
         """A typo in config['wandb'] stops tune.run on the driver, and no run is written."""
         with pytest.raises(ValueError, match="Did you mean 'project'"):

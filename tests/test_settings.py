@@ -1,4 +1,4 @@
-"""WandbSettings: parsing, validation, key resolution, and the key kept secret."""
+"""WandbSettings: parsing and validation with no I/O, and the key kept out of reprs and errors."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tune_wandb import WandbSettings
+from tune_wandb._settings import without_settings
 
 KEY = "k" * 40
 
@@ -40,8 +41,24 @@ class TestParsing:
     def test_trial_config_overrides_defaults(self) -> None:
         """A trial's "wandb" keys override the logger's defaults, the rest is kept."""
         base = WandbSettings.from_config({"project": "base", "tags": ["t"], "excludes": ["x"]})
-        s = base.merged({"project": "trial"})
+        s = WandbSettings.for_trial({"lr": 1, "wandb": {"project": "trial"}}, base=base)
         assert (s.project, s.init_kwargs, s.excludes) == ("trial", {"tags": ["t"]}, ("x",))
+
+    def test_a_key_source_replaces_the_bases_other_source(self, key_file: Path) -> None:
+        """A trial's api_key_file replaces the base's api_key (both at once would be refused)."""
+        base = WandbSettings(api_key="b" * 40)
+        s = WandbSettings.from_config({"api_key_file": str(key_file)}, base=base)
+        assert (s.api_key, s.api_key_file) == (None, str(key_file))
+
+    def test_parsing_reads_no_file(self, tmp_path: Path) -> None:
+        """A key file is only named when parsing; it is read when a run is planned."""
+        missing = tmp_path / "nope.key"
+        s = WandbSettings.from_config({"api_key_file": str(missing)})
+        assert s.api_key_file == str(missing)
+
+    def test_without_settings(self) -> None:
+        """without_settings drops exactly the "wandb" key."""
+        assert without_settings({"a": 1, "wandb": {"project": "p"}}) == {"a": 1}
 
 
 class TestErrors:
@@ -59,24 +76,6 @@ class TestErrors:
         """api_key together with api_key_file is refused."""
         with pytest.raises(ValueError, match="both 'api_key' and 'api_key_file'"):
             WandbSettings.from_config({"api_key": KEY, "api_key_file": str(key_file)})
-
-    def test_missing_key_file_names_the_path(self, tmp_path: Path) -> None:
-        """A key file that does not exist is named in the error."""
-        missing = tmp_path / "nope.key"
-        with pytest.raises(ValueError, match=r"nope\.key.*does not exist"):
-            WandbSettings.from_config({"api_key_file": str(missing)})
-
-    def test_empty_key_file_names_the_path(self, tmp_path: Path) -> None:
-        """An empty key file is named in the error."""
-        empty = tmp_path / "empty.key"
-        empty.write_text("\n  \n")
-        with pytest.raises(ValueError, match=r"empty\.key.*is empty"):
-            WandbSettings.from_config({"api_key_file": str(empty)})
-
-    def test_unreadable_key_file_names_the_path(self, tmp_path: Path) -> None:
-        """A key file that cannot be read (here: a folder) is named in the error."""
-        with pytest.raises(ValueError, match=r"cannot be read"):
-            WandbSettings.from_config({"api_key_file": str(tmp_path)})
 
     @pytest.mark.parametrize(
         ("config", "message"),
@@ -100,55 +99,13 @@ class TestErrors:
         with pytest.raises(ValueError, match="must be a dict"):
             WandbSettings.from_config(["project"])  # type: ignore[arg-type]  # the wrong type is the test
 
-    def test_online_without_any_key_says_where_to_put_one(
-        self, monkeypatch: pytest.MonkeyPatch
-    ) -> None:
-        """Online mode with no key anywhere fails and names every place a key can come from."""
-        monkeypatch.setenv("WANDB_MODE", "online")
-        with pytest.raises(ValueError, match=r"api_key_file.*WANDB_API_KEY.*wandb login"):
-            WandbSettings.from_config({"project": "p"}).validate()
 
-    def test_no_project(self) -> None:
-        """A missing project is an error naming both ways to set it."""
-        with pytest.raises(ValueError, match="WANDB_PROJECT"):
-            WandbSettings.from_config({}).validate()
-
-
-class TestKeys:
-    def test_offline_needs_no_key(self) -> None:
-        """Offline (the test environment) resolves to no key and no error."""
-        assert WandbSettings.from_config({"project": "p"}).resolved_api_key() is None
-
-    @pytest.fixture
-    def online(self, monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-        monkeypatch.setenv("WANDB_MODE", "online")
-        return monkeypatch
-
-    def test_resolution_order(
-        self, online: pytest.MonkeyPatch, key_file: Path, tmp_path: Path
-    ) -> None:
-        """api_key, then api_key_file, then WANDB_API_KEY, then wandb login's netrc."""
-        netrc = tmp_path / "netrc"
-        netrc.write_text(f"machine api.wandb.ai\n  login user\n  password {'n' * 40}\n")
-        online.setenv("NETRC", str(netrc))
-        assert WandbSettings().resolved_api_key() == "n" * 40
-        online.setenv("WANDB_API_KEY", "e" * 40)
-        assert WandbSettings().resolved_api_key() == "e" * 40
-        assert WandbSettings(api_key_file=str(key_file)).resolved_api_key() == KEY
-        assert WandbSettings(api_key="a" * 40).resolved_api_key() == "a" * 40
-
-    def test_project_from_environment(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        """WANDB_PROJECT stands in for a missing project setting."""
-        monkeypatch.setenv("WANDB_PROJECT", "from-env")
-        assert WandbSettings().resolved_project() == "from-env"
-        assert WandbSettings(project="set").resolved_project() == "set"
-
+class TestSecrets:
     def test_key_is_never_in_repr_str_or_errors(self) -> None:
         """The literal key appears in neither repr, str, nor a validation error."""
         s = WandbSettings.from_config({"api_key": KEY, "project": "p"})
         assert KEY not in repr(s)
         assert KEY not in str(s)
-        assert KEY not in str(s.without_secrets())
         with pytest.raises(ValueError, match="projekt") as info:
             WandbSettings.from_config({"api_key": KEY, "projekt": "p"})
         assert KEY not in str(info.value)

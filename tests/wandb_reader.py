@@ -25,7 +25,9 @@ class RunLog:
     config: dict[str, Any]
     history: list[dict[str, Any]]
     exit_code: int | None
-    artifacts: int = 0
+    tags: list[str] = attrs.field(factory=list)
+    summary: dict[str, Any] = attrs.field(factory=dict)
+    artifacts: list[dict[str, Any]] = attrs.field(factory=list)
 
     @property
     def metrics(self) -> list[dict[str, Any]]:
@@ -54,7 +56,8 @@ def read_run(path: Path) -> RunLog:
     config: dict[str, Any] = {}
     history: list[dict[str, Any]] = []
     exit_code: int | None = None
-    artifacts = 0
+    summary: dict[str, Any] = {}
+    artifacts: list[dict[str, Any]] = []
     for line in out.splitlines():
         record = json.loads(line)
         kind = record["type"]
@@ -65,8 +68,10 @@ def read_run(path: Path) -> RunLog:
             config.update(record["config"].get("update", {}))
         elif kind == "history":
             history.append(record["history"]["item"])
+        elif kind == "summary":
+            summary.update(record["summary"].get("update", {}))
         elif kind == "artifact":
-            artifacts += 1
+            artifacts.append(record["artifact"])
         elif kind == "exit":
             exit_code = int(record["exit"].get("exit_code", 0))
     config.pop("_wandb", None)
@@ -79,6 +84,8 @@ def read_run(path: Path) -> RunLog:
         config=config,
         history=history,
         exit_code=exit_code,
+        tags=list(run.get("tags", [])),
+        summary=summary,
         artifacts=artifacts,
     )
 

@@ -23,7 +23,7 @@ for _package, _install in (("wandb", "wandb"), ("ray.tune", "'ray[tune]'")):
         )
 
 if TYPE_CHECKING:
-    from tune_wandb._logger import WandbLogger
+    from tune_wandb._logger._callback import WandbLogger
     from tune_wandb._mixin import WandbTrainableMixin, wandb_mixin
     from tune_wandb._settings import WandbSettings
 
@@ -31,7 +31,7 @@ __all__ = ["WandbLogger", "WandbSettings", "WandbTrainableMixin", "wandb_mixin"]
 __version__ = "0.1.0"
 
 _HOMES = {
-    "WandbLogger": "tune_wandb._logger",
+    "WandbLogger": "tune_wandb._logger._callback",
     "WandbSettings": "tune_wandb._settings",
     "WandbTrainableMixin": "tune_wandb._mixin",
     "wandb_mixin": "tune_wandb._mixin",

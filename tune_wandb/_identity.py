@@ -1,23 +1,34 @@
-"""Which W&B run belongs to which Tune trial, and where it is written.
+"""Which Tune trial a W&B run belongs to, and where its run is written.
 
 The logger (on the driver, from a ``Trial``) and the mixins (in the trial's
-worker, from a ``Trainable``) both build a :class:`RunIdentity` here, so a
-trial's run has the same id, name, group and folder whichever wrote it.
+worker, from a ``Trainable``) both describe the trial here, from Tune alone;
+:mod:`tune_wandb._plan` then applies the user's overrides (``id``, ``name``,
+``group``, ``dir``), so a trial's run is the same whichever entry point wrote it.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import attrs
 
 if TYPE_CHECKING:
     from ray.train._internal.storage import StorageContext
     from ray.tune.experiment import Trial
-    from ray.tune.trainable import Trainable
 
-    from tune_wandb._settings import WandbSettings
+
+class TrainableLike(Protocol):
+    """What identity needs of a running ``Trainable``: its trial and its storage."""
+
+    @property
+    def trial_id(self) -> str: ...
+
+    @property
+    def trial_name(self) -> str: ...
+
+    @property
+    def _storage(self) -> StorageContext | None: ...
 
 
 def _is_local(storage: StorageContext) -> bool:
@@ -38,62 +49,46 @@ def run_folder(storage: StorageContext, *, fallback: str) -> str:
 
 
 @attrs.frozen(kw_only=True)
-class RunIdentity:
-    """A trial's W&B run: id = trial id, name = trial name, group = experiment name."""
+class TrialIdentity:
+    """A Tune trial as W&B sees it: its id and name, its experiment, its folder.
 
-    run_id: str
-    name: str
-    group: str
-    project: str
+    Example::
+
+        >>> TrialIdentity(trial_id="a1_00000", trial_name="fn_a1_00000",
+        ...               experiment="exp", folder="/tmp/exp/fn_a1_00000").trial_id
+        'a1_00000'
+    """
+
+    trial_id: str
+    trial_name: str
+    experiment: str
     folder: str
 
     @classmethod
-    def from_trial(cls, trial: Trial, settings: WandbSettings) -> RunIdentity:
-        """The identity of ``trial``'s run, as seen from the driver."""
+    def from_trial(cls, trial: Trial) -> TrialIdentity:
+        """``trial`` as seen from the driver."""
         storage = trial.storage
-        return cls._build(
+        return cls(
             trial_id=trial.trial_id,
             trial_name=str(trial),
             experiment=trial.experiment_dir_name,
             folder=run_folder(storage, fallback=storage.trial_driver_staging_path),
-            settings=settings,
         )
 
     @classmethod
-    def from_trainable(cls, trainable: Trainable, settings: WandbSettings) -> RunIdentity:
-        """The identity of the trial a ``Trainable`` is running, as seen in its worker."""
+    def from_trainable(cls, trainable: TrainableLike) -> TrialIdentity:
+        """The trial a ``Trainable`` is running, as seen in its worker."""
         storage = trainable._storage
         if storage is None:  # a Trainable built by hand, outside Tune
-            return cls._build(
+            return cls(
                 trial_id=trainable.trial_id,
                 trial_name=trainable.trial_name,
                 experiment="default",
                 folder=str(Path.cwd()),
-                settings=settings,
             )
-        return cls._build(
+        return cls(
             trial_id=trainable.trial_id,
             trial_name=trainable.trial_name,
             experiment=storage.experiment_dir_name,
             folder=run_folder(storage, fallback=storage.trial_working_directory),
-            settings=settings,
-        )
-
-    @classmethod
-    def _build(
-        cls,
-        *,
-        trial_id: str,
-        trial_name: str,
-        experiment: str,
-        folder: str,
-        settings: WandbSettings,
-    ) -> RunIdentity:
-        kwargs = settings.init_kwargs
-        return cls(
-            run_id=str(kwargs.get("id") or trial_id),
-            name=str(kwargs.get("name") or trial_name),
-            group=settings.group or experiment,
-            project=settings.resolved_project(),
-            folder=str(kwargs.get("dir") or folder),
         )

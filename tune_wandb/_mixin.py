@@ -1,40 +1,43 @@
 """``WandbTrainableMixin`` and ``@wandb_mixin``: one W&B run per trial, from inside it.
 
-The run starts before the user's ``setup()`` (each subclass's ``setup`` and
-``reset_config`` are wrapped as the class is defined, since user code seldom
-calls ``super().setup()``), is the process's ``wandb.run`` so module-level
-``wandb.log()`` reaches it, and is finished when the trial stops: exit code 1
-when it raised, so W&B shows it failed.
+The run starts before the user's ``setup()`` (the mixin's ``__init__`` puts a
+one-shot ``setup`` on the instance, which ``Trainable.__init__`` calls once the
+trial is known; user code seldom calls ``super().setup()``), is the process's
+``wandb.run`` so module-level ``wandb.log()`` reaches it, and is finished when
+the trial stops: exit code 1 when it raised, so W&B shows it failed.
 """
 
 from __future__ import annotations
 
-import functools
 import inspect
 import logging
 import threading
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from ray.tune.trainable import Trainable
 from ray.tune.trainable.function_trainable import FunctionTrainable, wrap_function
 
-from tune_wandb._identity import RunIdentity
+from tune_wandb._identity import TrialIdentity
 from tune_wandb._log_failures import LogFailures, guard_log
+from tune_wandb._plan import RunPlan, check_environment, resolve_mode
 from tune_wandb._results import run_config
 from tune_wandb._run import discard_offline_run, finish_run, start_run
-from tune_wandb._settings import WandbSettings
+from tune_wandb._secrets import share_with_cluster
+from tune_wandb._settings import WandbSettings, without_settings
 
 if TYPE_CHECKING:
     from ray.tune.execution.placement_groups import PlacementGroupFactory
     from wandb.sdk.wandb_run import Run
 
-_F = TypeVar("_F", bound=Callable[..., Any])
+    # For the type checker the mixin is a Trainable, so its calls to Trainable's
+    # methods (super().train(), self.trial_id) are checked; at run time it is a
+    # plain class that the user puts before Trainable.
+    _Base = Trainable
+else:
+    _Base = object
 
 logger = logging.getLogger("tune_wandb")
-
-#: Methods wrapped on every subclass so the run exists before user code runs.
-_WRAPPED: tuple[str, ...] = ("setup", "reset_config")
 
 #: ``tune.with_parameters``' keyword arguments for the function running in this
 #: thread (Tune's runner thread). Module-level: thread-locals cannot be pickled.
@@ -50,11 +53,7 @@ def _bound_fn_kwargs() -> dict[str, Any]:
     return kwargs
 
 
-def _strip(config: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in config.items() if k != "wandb"}
-
-
-class WandbTrainableMixin:
+class WandbTrainableMixin(_Base):
     """Gives a class ``Trainable`` its own W&B run per trial, as ``self.wandb``.
 
     Put it before ``Trainable`` in the bases. Settings come from the trial
@@ -75,9 +74,10 @@ class WandbTrainableMixin:
         tune.run(MyTrainable, config={"lr": tune.uniform(0.1, 1), "wandb": {"project": "p"}})
     """
 
+    _tune_wandb_writes_own_run = True  # read by the logger (WRITES_OWN_RUN)
     _wandb_run: Run | None = None
     _wandb_run_trial: str | None = None
-    _wandb_settings: WandbSettings | None = None
+    _wandb_plan: RunPlan | None = None
     _wandb_failures: LogFailures | None = None
     #: Whether the current trial has trained on this actor. Tune may build an
     #: actor for one trial and hand it another (``reuse_actors``): a run whose
@@ -93,10 +93,25 @@ class WandbTrainableMixin:
                 f"as in class {cls.__name__}(WandbTrainableMixin, tune.Trainable), so the "
                 f"W&B run starts before setup() and finishes when the trial stops."
             )
-        for name in _WRAPPED:
-            method = cls.__dict__.get(name)
-            if callable(method) and not getattr(method, "_tune_wandb_wrapped", False):
-                setattr(cls, name, _WRAPPERS[name](method))
+
+    def __init__(self, config: dict[str, Any] | None = None, *args: Any, **kwargs: Any) -> None:
+        config = config or {}
+        # Trainable.__init__ learns the trial, then calls self.setup(): an instance
+        # attribute answers that one call, starts the run, then gets out of the way.
+        cls_setup = self.setup
+
+        def setup(*setup_args: Any, **setup_kwargs: Any) -> None:
+            del self.__dict__["setup"]
+            self._wandb_begin(config)
+            try:
+                cls_setup(*setup_args, **setup_kwargs)
+            except BaseException:
+                self._wandb_trained = True  # a real failure of this trial: keep its run
+                self._wandb_end(exit_code=1)
+                raise
+
+        self.__dict__["setup"] = setup
+        super().__init__(without_settings(config), *args, **kwargs)
 
     @property
     def wandb(self) -> Run:
@@ -115,36 +130,32 @@ class WandbTrainableMixin:
         The driver's API key is shared with the trial's process here too, for
         worker nodes that have no key of their own.
         """
-        WandbSettings.from_config(config.get("wandb")).validate().share_key_with_cluster()
-        parent: Any = super()
-        request: PlacementGroupFactory | None = parent.default_resource_request(config)
-        return request
+        settings = WandbSettings.for_trial(config)
+        check_environment(settings)
+        online = resolve_mode(settings) in ("online", "shared")
+        share_with_cluster(settings.api_key, settings.api_key_file, online=online)
+        return super().default_resource_request(config)
 
-    # The mixin's own hooks; subclasses' overrides are wrapped the same way.
-    def setup(self, config: dict[str, Any]) -> None:
-        parent: Any = super()
-        parent.setup(config)
-
-    def reset_config(self, new_config: dict[str, Any]) -> bool:
-        parent: Any = super()
-        return bool(parent.reset_config(new_config))
+    def reset(self, new_config: dict[str, Any], *args: Any, **kwargs: Any) -> bool:
+        """Tune's actor reuse: the next trial's run starts once ``reset_config`` agrees."""
+        if not super().reset(without_settings(new_config), *args, **kwargs):
+            return False
+        self._wandb_begin(new_config)
+        return True
 
     def train(self) -> dict[str, Any]:
         """Tune's ``train``; a raised error finishes the run as failed first."""
-        parent: Any = super()
         self._wandb_trained = True
         try:
-            result: dict[str, Any] = parent.train()
+            return super().train()
         except BaseException:
             self._wandb_end(exit_code=1)
             raise
-        return result
 
     def stop(self) -> None:
         """Tune's ``stop``; finishes the run (failed if cleanup raised the trial's error)."""
-        parent: Any = super()
         try:
-            parent.stop()
+            super().stop()
         except BaseException:
             self._wandb_end(exit_code=1)
             raise
@@ -154,38 +165,31 @@ class WandbTrainableMixin:
 
     # -- internals ---------------------------------------------------------
 
-    def _wandb_begin(self, raw_settings: object) -> None:
-        trainable: Any = self
+    def _wandb_begin(self, trial_config: Mapping[str, Any]) -> None:
         if self._wandb_run is not None:
-            if self._wandb_run_trial == trainable.trial_id:
+            if self._wandb_run_trial == self.trial_id:
                 return  # the same trial again (Tune may reset an actor for its own trial)
             self._wandb_end(exit_code=0)  # actor reuse: the previous trial is over
-        settings = WandbSettings.from_config(raw_settings)  # type: ignore[arg-type]  # validated inside
-        identity = RunIdentity.from_trainable(trainable, settings)
-        self._wandb_settings = settings
-        run = start_run(settings, identity, run_config(trainable.config), reinit="finish_previous")
-        self._wandb_failures = LogFailures(identity.run_id)
+        settings = WandbSettings.for_trial(trial_config)
+        plan = RunPlan.resolve(
+            settings, TrialIdentity.from_trainable(self), run_config(self.config)
+        )
+        run = start_run(plan, reinit="finish_previous")
+        self._wandb_failures = LogFailures(plan.run_id)
         guard_log(run, self._wandb_failures)
+        self._wandb_plan = plan
         self._wandb_run = run
-        self._wandb_run_trial = trainable.trial_id
+        self._wandb_run_trial = self.trial_id
         self._wandb_trained = False
-
-    def _wandb_take_settings(self, config: Mapping[str, Any]) -> tuple[object, dict[str, Any]]:
-        """Remove ``"wandb"`` from ``self.config``; return it and the stripped ``config``."""
-        trainable: Any = self
-        raw = trainable.config.pop("wandb", None)
-        if raw is None:
-            raw = config.get("wandb")
-        return raw, _strip(config)
 
     def _wandb_end(self, *, exit_code: int) -> None:
         run, self._wandb_run = self._wandb_run, None
         if run is None:
             return
-        settings = self._wandb_settings or WandbSettings()
         if self._wandb_failures is not None:
             self._wandb_failures.report()
-        finish_run(run, exit_code=exit_code, timeout=settings.upload_timeout)
+        timeout = self._wandb_plan.upload_timeout if self._wandb_plan else 120.0
+        finish_run(run, exit_code=exit_code, timeout=timeout)
         if not self._wandb_trained:
             discard_offline_run(run)
 
@@ -203,45 +207,6 @@ def _teardown_service() -> None:
         wandb.teardown()
     except Exception:
         logger.debug("tune-wandb: wandb.teardown failed", exc_info=True)
-
-
-def _wrap_setup(setup: _F) -> _F:
-    @functools.wraps(setup)
-    def wrapper(
-        self: WandbTrainableMixin, config: dict[str, Any], *args: Any, **kwargs: Any
-    ) -> Any:
-        raw, stripped = self._wandb_take_settings(config)
-        self._wandb_begin(raw)
-        try:
-            return setup(self, stripped, *args, **kwargs)
-        except BaseException:
-            self._wandb_trained = True  # a real failure of this trial: keep its run
-            self._wandb_end(exit_code=1)
-            raise
-
-    wrapper._tune_wandb_wrapped = True  # type: ignore[attr-defined]  # marker read in __init_subclass__
-    return wrapper  # type: ignore[return-value]  # same signature as setup
-
-
-def _wrap_reset_config(reset_config: _F) -> _F:
-    @functools.wraps(reset_config)
-    def wrapper(self: WandbTrainableMixin, new_config: dict[str, Any]) -> bool:
-        raw, stripped = self._wandb_take_settings(new_config)
-        if not reset_config(self, stripped):
-            return False
-        self._wandb_begin(raw)
-        return True
-
-    wrapper._tune_wandb_wrapped = True  # type: ignore[attr-defined]  # marker read in __init_subclass__
-    return wrapper  # type: ignore[return-value]  # same signature as reset_config
-
-
-_WRAPPERS: dict[str, Callable[[Any], Any]] = {
-    "setup": _wrap_setup,
-    "reset_config": _wrap_reset_config,
-}
-WandbTrainableMixin.setup = _wrap_setup(WandbTrainableMixin.setup)  # type: ignore[method-assign]  # wrap the mixin's own hook too
-WandbTrainableMixin.reset_config = _wrap_reset_config(WandbTrainableMixin.reset_config)  # type: ignore[method-assign]  # likewise
 
 
 def wandb_mixin(func: Callable[..., Any]) -> type[FunctionTrainable]:

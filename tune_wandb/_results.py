@@ -16,6 +16,8 @@ from typing import Any, Final
 
 import attrs
 
+from tune_wandb._settings import without_settings
+
 logger = logging.getLogger("tune_wandb")
 
 #: Keys of a Tune result that are control flags, never metrics.
@@ -31,6 +33,12 @@ BOOKKEEPING_KEYS: Final = frozenset(
 
 #: Bookkeeping keys that change with every result; recorded once only.
 _EVER_CHANGING: Final = frozenset({"date"})
+
+#: History keys W&B writes itself: a result's own value would be replaced by W&B's.
+WANDB_KEYS: Final = frozenset({"_step", "_runtime", "_timestamp", "_wandb"})
+
+#: Where a result's key that W&B would overwrite is logged instead (``_step`` -> ``tune/_step``).
+RENAMED_PREFIX: Final = "tune/"
 
 _MAX_DEPTH: Final = 32
 _INT64: Final = 2**63
@@ -88,20 +96,35 @@ def _safe_repr(value: object) -> str:
 
 def run_config(trial_config: Mapping[str, Any]) -> dict[str, Any]:
     """The W&B run config for a trial: its config without the ``"wandb"`` key."""
-    cleaned = serialisable({k: v for k, v in trial_config.items() if k != "wandb"})
+    cleaned = serialisable(without_settings(trial_config))
     assert isinstance(cleaned, dict)
     return cleaned
 
 
-def flatten(data: Mapping[Any, Any], prefix: str = "", depth: int = 0) -> dict[str, Any]:
-    """Nested mappings flattened, their keys joined with ``/``."""
+def flatten(
+    data: Mapping[Any, Any],
+    prefix: str = "",
+    depth: int = 0,
+    collisions: list[str] | None = None,
+) -> dict[str, Any]:
+    """Nested mappings flattened, their keys joined with ``/``.
+
+    Where two keys flatten to one name (``{"a/b": 1, "a": {"b": 2}}``) the
+    first is kept and the name is added to ``collisions``.
+    """
     out: dict[str, Any] = {}
     for key, value in list(data.items()):
         name = f"{prefix}{key}"
         if isinstance(value, Mapping) and value and depth < _MAX_DEPTH:
-            out.update(flatten(value, f"{name}/", depth + 1))
+            pairs = list(flatten(value, f"{name}/", depth + 1, collisions).items())
         else:
-            out[name] = value
+            pairs = [(name, value)]
+        for flat_name, flat_value in pairs:
+            if flat_name in out:
+                if collisions is not None:
+                    collisions.append(flat_name)
+                continue
+            out[flat_name] = flat_value
     return out
 
 
@@ -110,21 +133,42 @@ def is_excluded(key: str, excludes: tuple[str, ...]) -> bool:
     return any(key == ex or key.startswith(ex + "/") for ex in excludes)
 
 
+class Unsendable:
+    """Stands in for a result value that could not be sent to where it is logged."""
+
+    def __init__(self, type_name: str) -> None:
+        #: The type of the user's value, for the warning.
+        self.type_name = type_name
+
+    def __repr__(self) -> str:
+        return f"<unsendable {self.type_name}>"
+
+
 @attrs.define
 class ResultCleaner:
-    """Cleans one trial's results into W&B rows; remembers what it warned about.
+    """Cleans one trial's results into W&B rows; warns once per key about what it drops.
+
+    Nothing is dropped or changed in silence: a key W&B would overwrite
+    (``_step``, ``_runtime``, ...) is logged under ``tune/``, an empty key or a
+    value W&B cannot take is dropped, and two keys that flatten to one name
+    keep the first; each with one warning naming the key, the trial and why.
+    Pass one ``warned`` set to every trial's cleaner to warn once per
+    experiment.
 
     Example::
 
         >>> cleaner = ResultCleaner(excludes=("time_this_iter_s",))
-        >>> row = cleaner.clean({"loss": 0.5, "info": {"lr": 0.1}, "done": False})
+        >>> row = cleaner.clean({"loss": 0.5, "info": {"lr": 0.1}, "_step": 3, "done": False})
         >>> row.metrics
-        {'loss': 0.5, 'info/lr': 0.1}
+        {'loss': 0.5, 'info/lr': 0.1, 'tune/_step': 3}
     """
 
     excludes: tuple[str, ...] = ()
     log_config: bool = False
-    _warned: set[str] = attrs.field(factory=set, init=False)
+    #: The trial the rows belong to, named in warnings.
+    trial: str = ""
+    #: Keys already warned about (shared across an experiment's cleaners).
+    warned: set[str] = attrs.field(factory=set)
     _bookkeeping: dict[str, Any] = attrs.field(factory=dict, init=False)
     _config: dict[str, Any] | None = attrs.field(default=None, init=False)
 
@@ -132,11 +176,18 @@ class ResultCleaner:
         """One Tune result as metrics, plus any run-config changes it carries."""
         config_update: dict[str, Any] = {}
         metrics: dict[str, Any] = {}
+        collisions: list[str] = []
         try:
-            flat = flatten({k: v for k, v in result.items() if k != "config"})
+            flat = flatten(
+                {k: v for k, v in result.items() if k != "config"}, collisions=collisions
+            )
         except Exception:  # noqa: BLE001 - a result whose mapping cannot be read
-            self._warn_once("<result>", "the result could not be read as a mapping")
+            self.warn_once("<result>", "is not logged: the result could not be read as a mapping")
             return CleanResult(metrics={}, config_update={})
+        for key in collisions:
+            self.warn_once(
+                key, "keeps its first value: two keys of the result flatten to this name"
+            )
         for key, value in flat.items():
             if key in CONTROL_KEYS or is_excluded(key, self.excludes):
                 continue
@@ -147,9 +198,12 @@ class ResultCleaner:
                     self._bookkeeping[key] = value
                     config_update[key] = serialisable(value)
                 continue
-            converted = self.metric_value(key, value)
+            name = self._metric_name(key)
+            if name is None:
+                continue
+            converted = self.metric_value(name, value)
             if converted is not _DROP:
-                metrics[key] = converted
+                metrics[name] = converted
         config = result.get("config")
         if self.log_config and isinstance(config, Mapping):
             plain = run_config(config)
@@ -163,12 +217,26 @@ class ResultCleaner:
                         metrics[key] = converted
         return CleanResult(metrics=metrics, config_update=config_update)
 
+    def _metric_name(self, key: str) -> str | None:
+        """The name ``key`` is logged under, or ``None`` to drop it (each warned once)."""
+        if not key or key.endswith("/"):
+            self.warn_once(key, "is not logged: W&B drops metrics with an empty name")
+            return None
+        if key in WANDB_KEYS or key.startswith("_wandb"):
+            renamed = RENAMED_PREFIX + key
+            self.warn_once(key, f"is logged as {renamed!r}: W&B writes {key!r} itself")
+            return renamed
+        return key
+
     def metric_value(self, key: str, value: object) -> object:
         """``value`` as something ``wandb.log`` takes, or ``_DROP`` (warned once per key)."""
         try:
             return self._convert(key, value)
         except Exception as error:  # noqa: BLE001 - a metric never crashes a trial
-            self._warn_once(key, f"{type(error).__name__}: {error}")
+            self.warn_once(
+                key,
+                f"is not logged: {type(value).__name__} failed ({type(error).__name__}: {error})",
+            )
             return _DROP
 
     def _convert(self, key: str, value: object) -> object:
@@ -195,7 +263,15 @@ class ResultCleaner:
             )
         ):
             return self._histogram(key, [float(_plain_scalar(v)) for v in value])  # type: ignore[arg-type]  # checked Real just above
-        self._warn_once(key, f"W&B cannot log a {type(value).__name__}")
+        if isinstance(value, Unsendable):
+            self.warn_once(
+                key,
+                f"is not logged: W&B cannot log a {value.type_name} that could not be sent from "
+                f"the trial to the writer process (a class defined in the script's __main__, or "
+                f"one that cannot be pickled)",
+            )
+            return _DROP
+        self.warn_once(key, f"is not logged: W&B cannot log a {type(value).__name__}")
         return _DROP
 
     def _array(self, key: str, array: Any, ndim: int) -> object:
@@ -203,20 +279,21 @@ class ResultCleaner:
 
         kind = getattr(array.dtype, "kind", "O")
         if kind not in "biuf":
-            self._warn_once(key, f"W&B cannot log an array of dtype {array.dtype}")
+            self.warn_once(key, f"is not logged: W&B cannot log an array of dtype {array.dtype}")
             return _DROP
         if array.size == 0:
-            self._warn_once(key, "the array is empty")
+            self.warn_once(key, "is not logged: the array is empty")
             return _DROP
         if ndim == 3:
-            return wandb.Image(array)
+            return wandb.Image(_channels_last(array, 0))
         if ndim == 4:
-            return [wandb.Image(a) for a in array]
+            return [wandb.Image(a) for a in _channels_last(array, 1)]
         if ndim == 5:
-            return [wandb.Video(v) for v in array]
+            # (videos, time, channels, height, width); encoding needs moviepy (the media extra)
+            return [wandb.Video(v, format="gif") for v in array]
         if ndim in (1, 2):
             return self._histogram(key, array.astype(float).ravel())
-        self._warn_once(key, f"W&B cannot log a {ndim}-D array")
+        self.warn_once(key, f"is not logged: W&B cannot log a {ndim}-D array")
         return _DROP
 
     def _histogram(self, key: str, values: Any) -> object:
@@ -226,16 +303,18 @@ class ResultCleaner:
         finite = np.asarray(values, dtype=float)
         finite = finite[np.isfinite(finite)]
         if finite.size == 0:
-            self._warn_once(key, "no finite values to make a histogram of")
+            self.warn_once(key, "is not logged: no finite values to make a histogram of")
             return _DROP
         return wandb.Histogram(finite)
 
-    def _warn_once(self, key: str, why: str) -> None:
-        if key not in self._warned:
-            self._warned.add(key)
+    def warn_once(self, key: str, why: str) -> None:
+        """Warn about ``key`` of this trial's results, unless it was warned about already."""
+        if key not in self.warned:
+            self.warned.add(key)
             logger.warning(
-                "tune-wandb: not logging metric %r (%s); further values are skipped silently.",
+                "tune-wandb: metric %r of trial %r %s (said once per key and experiment).",
                 key,
+                self.trial,
                 why,
             )
 
@@ -250,6 +329,19 @@ class CleanResult:
 
 def _is_wandb_media(value: object) -> bool:
     return any(cls.__module__.startswith("wandb.") for cls in type(value).__mro__[:-1])
+
+
+def _channels_last(array: Any, axis: int) -> Any:
+    """Images as (height, width, channels): PyTorch's (channels, height, width) moved."""
+    shape = array.shape
+    if shape[axis] in _CHANNELS and shape[-1] not in _CHANNELS:
+        import numpy as np
+
+        return np.moveaxis(array, axis, -1)
+    return array
+
+
+_CHANNELS: Final = (1, 3, 4)
 
 
 class _Drop:

@@ -1,162 +1,107 @@
-"""The one place that starts and finishes W&B runs.
+"""The one place that starts and finishes W&B runs, from a :class:`~tune_wandb._plan.RunPlan`.
 
-Both mixins and the logger call :func:`start_run` and :func:`finish_run`.
-Starting falls back to an offline run in the same folder when W&B cannot be
-reached (server down, bad key, timeout), so a W&B outage never costs a trial
-or a metric; finishing is bounded so a hung upload never hangs Tune.
+Starting tries the plan as it is and falls back to an offline run in the same
+folder when W&B cannot be reached (server down, bad key, timeout), so a W&B
+outage never costs a trial or a metric; finishing is bounded so a hung upload
+never hangs Tune.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import threading
-from collections.abc import Mapping
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
-from tune_wandb._preflight import DEFAULT_BASE_URL, check_server
+from tune_wandb._preflight import check_server
 from tune_wandb._secrets import redact
 
 if TYPE_CHECKING:
     from wandb.sdk.wandb_run import Run
 
-    from tune_wandb._identity import RunIdentity
-    from tune_wandb._settings import WandbSettings
+    from tune_wandb._plan import RunPlan
 
 logger = logging.getLogger("tune_wandb")
 
-#: Seconds between writes of a run's data to its ``.wandb`` file (wandb's default: 15).
-FLUSH_INTERVAL = 1.0
+Reinit = Literal["create_new", "finish_previous"]
 
 
-def _wandb_settings(settings: WandbSettings, api_key: str | None, *, quiet_stats: bool) -> Any:
-    import wandb
-
-    ours: dict[str, Any] = {
-        "silent": True,
-        "console": "off",
-        "init_timeout": settings.init_timeout,
-        # wandb-core buffers a run's transaction log and writes it every 15 s by
-        # default; when a trial's process dies (OOM, ray.kill) its service dies
-        # with it, and a run killed within its first 15 s kept 0 rows (measured).
-        # Every second, it keeps all but the last second's.
-        "x_transaction_log_flush_interval": FLUSH_INTERVAL,
-    }
-    if quiet_stats:
-        # The logger's runs live in the driver: its CPU, memory, machine, git state and
-        # packages are not the trial's, and collecting them made each init 5x slower
-        # (82 ms -> 15 ms measured offline). A user's own settings still override these.
-        ours.update(
-            x_disable_stats=True,
-            x_disable_machine_info=True,
-            x_disable_meta=True,
-            x_save_requirements=False,
-            disable_git=True,
-            save_code=False,
-        )
-    if api_key:
-        ours["api_key"] = api_key
-    wb_settings = wandb.Settings(**ours)
-    user = settings.init_kwargs.get("settings")
-    if isinstance(user, wandb.Settings):
-        wb_settings.update_from_settings(user)
-    elif isinstance(user, Mapping):
-        wb_settings.update_from_dict(dict(user))
-    return wb_settings
+def sync_command(run: Run) -> str:
+    """The command that uploads ``run`` (its own folder, wherever it was written)."""
+    return f"wandb sync {run.settings.sync_dir}"
 
 
-def _server_problem(settings: WandbSettings, api_key: str | None) -> str | None:
-    """Why an online run could not start now, or ``None`` (see ``_preflight``)."""
-    if settings.mode not in ("online", "shared") or api_key is None:
-        return None
-    user = settings.init_kwargs.get("settings")
-    base_url = None
-    if isinstance(user, Mapping):
-        base_url = user.get("base_url")
-    elif user is not None:
-        base_url = getattr(user, "base_url", None)
-    base_url = str(base_url or os.environ.get("WANDB_BASE_URL") or DEFAULT_BASE_URL)
-    return check_server(base_url, api_key, settings.init_timeout)
-
-
-def sync_command(run: Run | None, folder: str) -> str:
-    """The command that uploads an offline run written under ``folder``."""
-    path = getattr(getattr(run, "settings", None), "sync_dir", None) or str(Path(folder, "wandb"))
-    return f"wandb sync {path}"
-
-
-def start_run(
-    settings: WandbSettings,
-    identity: RunIdentity,
-    config: Mapping[str, Any],
-    *,
-    reinit: Literal["create_new", "finish_previous"],
-    quiet_stats: bool = False,
-) -> Run:
-    """Start ``identity``'s run; fall back to offline in the same folder if W&B fails.
+def start_run(plan: RunPlan, *, reinit: Reinit) -> Run:
+    """Start ``plan``'s run; fall back to offline in the same folder if W&B fails.
 
     ``reinit="finish_previous"`` makes the run the process's ``wandb.run``, so
     module-level ``wandb.log()`` reaches it (the mixins); ``"create_new"``
     keeps many runs side by side in one process (the logger).
     """
-    import wandb
-
-    Path(identity.folder).mkdir(parents=True, exist_ok=True)
-    api_key = settings.resolved_api_key()
-    kwargs = {
-        k: v for k, v in settings.init_kwargs.items() if k not in ("id", "name", "dir", "settings")
-    }
-    extra_config = kwargs.pop("config", None)
-    run_config = dict(extra_config) if isinstance(extra_config, Mapping) else {}
-    run_config.update(config)
-    init_args: dict[str, Any] = dict(
-        kwargs,
-        id=identity.run_id,
-        name=identity.name,
-        group=identity.group,
-        project=identity.project,
-        dir=identity.folder,
-        config=run_config,
-        reinit=reinit,
-        # A trial restarted (max_failures, Tuner.restore) or moved to another
-        # actor continues its run online instead of clashing with it.
-        resume="allow",
-    )
-    problem = _server_problem(settings, api_key)
     try:
-        if problem is not None:
-            raise ConnectionError(problem)
-        return wandb.init(
-            **init_args, settings=_wandb_settings(settings, api_key, quiet_stats=quiet_stats)
-        )
-    except (ValueError, TypeError, wandb.errors.UsageError) as error:
-        # A mistake in the settings, not an outage: offline would not fix it.
-        raise ValueError(
-            f"wandb.init rejected the settings of run {identity.run_id!r}: "
-            f"{redact(str(error), api_key)}"
-        ) from None
-    except Exception as error:  # noqa: BLE001 - server down, bad key, timeout: go offline
-        if settings.mode == "offline" or not settings.offline_fallback:
-            raise RuntimeError(
-                f"wandb.init failed for trial run {identity.run_id!r}: "
-                f"{redact(f'{type(error).__name__}: {error}', api_key)}. Set "
-                f"config['wandb']['offline_fallback']=True to log offline instead."
-            ) from None
-        reason = redact(f"{type(error).__name__}: {error}", api_key)
-        if problem is None:
-            _release_run_id(identity.run_id)
-    init_args["mode"] = "offline"
-    run = wandb.init(**init_args, settings=_wandb_settings(settings, None, quiet_stats=quiet_stats))
+        return _start(plan, reinit=reinit)
+    except _Unreachable as error:
+        reason = redact(str(error), plan.api_key)
+    run = _start_offline(plan, reinit=reinit)
     logger.warning(
         "tune-wandb: W&B could not be reached for run %r (%s); logging offline so no "
         "metric is lost. Upload it later with: %s",
-        identity.run_id,
+        plan.run_id,
         reason.splitlines()[0] if reason else "unknown error",
-        sync_command(run, identity.folder),
+        sync_command(run),
     )
     return run
+
+
+class _Unreachable(Exception):
+    """W&B could not start the run online; an offline run may stand in."""
+
+
+def _start(plan: RunPlan, *, reinit: Reinit) -> Run:
+    """``wandb.init`` as planned; ``_Unreachable`` where offline would do instead."""
+    import wandb
+
+    if plan.online and plan.api_key is not None:
+        problem = check_server(plan.base_url, plan.api_key, plan.init_timeout)
+        if problem is not None:
+            _raise_unreachable(plan, problem)
+    try:
+        return wandb.init(**plan.init_kwargs, reinit=reinit, settings=_settings(plan))
+    except (ValueError, TypeError, wandb.errors.UsageError) as error:
+        # A mistake in the settings, not an outage: offline would not fix it.
+        raise ValueError(
+            f"wandb.init rejected the settings of run {plan.run_id!r}: "
+            f"{redact(str(error), plan.api_key)}"
+        ) from None
+    except Exception as error:  # noqa: BLE001 - server down, bad key, timeout
+        _release_run_id(plan.run_id)
+        _raise_unreachable(plan, f"{type(error).__name__}: {error}")
+
+
+def _raise_unreachable(plan: RunPlan, reason: str) -> NoReturn:
+    if plan.mode == "offline" or not plan.offline_fallback:
+        raise RuntimeError(
+            f"wandb.init failed for trial run {plan.run_id!r}: "
+            f"{redact(reason, plan.api_key)}. Set "
+            f"config['wandb']['offline_fallback']=True to log offline instead."
+        )
+    raise _Unreachable(reason)
+
+
+def _start_offline(plan: RunPlan, *, reinit: Reinit) -> Run:
+    import wandb
+
+    kwargs = dict(plan.init_kwargs, mode="offline")
+    return wandb.init(**kwargs, reinit=reinit, settings=_settings(plan, offline=True))
+
+
+def _settings(plan: RunPlan, *, offline: bool = False) -> Any:
+    import wandb
+
+    fields = dict(plan.wandb_settings)
+    if plan.api_key and not offline:
+        fields["api_key"] = plan.api_key
+    return wandb.Settings(**fields)
 
 
 def _release_run_id(run_id: str) -> None:
@@ -178,7 +123,7 @@ def finish_run(run: Run, *, exit_code: int, timeout: float) -> bool:
     """Finish ``run`` with ``exit_code``; wait at most ``timeout`` seconds.
 
     Returns whether it finished in time. A run that did not is reported with
-    the folder that holds its data, which ``wandb sync`` can upload later.
+    the command that uploads what it wrote.
     """
     errors: list[BaseException] = []
 
@@ -197,13 +142,18 @@ def finish_run(run: Run, *, exit_code: int, timeout: float) -> bool:
             "is on disk, upload it later with: %s",
             run.id,
             timeout,
-            sync_command(run, os.getcwd()),
+            sync_command(run),
         )
         return False
     if errors:
         logger.warning("tune-wandb: finishing run %r failed: %s", run.id, errors[0])
         return False
     return True
+
+
+def is_offline(run: Run) -> bool:
+    """Whether ``run`` writes only to disk (offline mode, or the offline fallback)."""
+    return run.settings.mode == "offline" or bool(getattr(run.settings, "_offline", False))
 
 
 def discard_offline_run(run: Run) -> None:
@@ -213,8 +163,7 @@ def discard_offline_run(run: Run) -> None:
     started for the first is empty and its trial's real run is written
     elsewhere. Online runs are left alone: the real run resumes the same id.
     """
-    sync_dir = getattr(run.settings, "sync_dir", None)
-    if run.settings.mode != "offline" or not sync_dir:
+    if not is_offline(run) or not run.settings.sync_dir:
         return
-    shutil.rmtree(sync_dir, ignore_errors=True)
-    logger.debug("tune-wandb: discarded provisional run %s", sync_dir)
+    shutil.rmtree(run.settings.sync_dir, ignore_errors=True)
+    logger.debug("tune-wandb: discarded provisional run %s", run.settings.sync_dir)

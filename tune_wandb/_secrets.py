@@ -1,26 +1,31 @@
 """Where the W&B API key comes from, and keeping it out of everything we print.
 
-The key is read here and nowhere else. Errors name the key's source (a file's
-path, an environment variable), never the key.
+The key is read here and nowhere else, and a key file once per process.
+Errors name the key's source (a file's path, an environment variable), never
+the key.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import socket
 from pathlib import Path
 
 from tune_wandb._cluster_keys import AMBIENT, file_source, share_key, shared_key
+from tune_wandb._preflight import DEFAULT_BASE_URL
 
 REDACTED = "<redacted>"
 
 
+@functools.cache
 def read_key_file(path: str) -> str:
     """The API key in ``path`` (its first non-empty line), or ``ValueError`` naming the path.
 
-    On a node without the file, the key the driver read from it (see
-    ``_cluster_keys``) stands in for it.
+    Read once per process (a failed read is not remembered). On a node
+    without the file, the key the driver read from it (see ``_cluster_keys``)
+    stands in for it.
     """
     file = Path(path).expanduser()
     try:
@@ -52,7 +57,7 @@ def netrc_api_key() -> str | None:
     try:
         from wandb.sdk.lib.wbauth import read_netrc_auth
 
-        base_url = os.environ.get("WANDB_BASE_URL", "https://api.wandb.ai")
+        base_url = os.environ.get("WANDB_BASE_URL", DEFAULT_BASE_URL)
         return read_netrc_auth(host=base_url)
     except Exception:  # noqa: BLE001 - a broken netrc means "no key there", not a crash
         return None

@@ -1,8 +1,10 @@
 """Typed settings read from a trial config's ``"wandb"`` key.
 
-One class, :class:`WandbSettings`, is parsed and validated once and shared by
-the logger and both mixins, so a typo or a missing key file fails the same way
-whichever entry point the user picked.
+One class, :class:`WandbSettings`, is parsed and validated here and shared by
+every entry point, so a typo fails the same way whichever one the user picked.
+Parsing reads nothing but its input: what depends on the environment (the
+project from ``WANDB_PROJECT``, the API key, the mode) is resolved afterwards,
+once, by :mod:`tune_wandb._plan`.
 """
 
 from __future__ import annotations
@@ -11,18 +13,19 @@ import difflib
 import functools
 import inspect
 import math
-import os
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 import attrs
 
-from tune_wandb._secrets import (
-    read_key_file,
-    resolve_api_key,
-    share_with_cluster,
-    warn_key_in_trial_config,
-)
+from tune_wandb._secrets import warn_key_in_trial_config
+
+#: The trial config's key that holds the settings; never part of a run's config.
+CONFIG_KEY: Final = "wandb"
+
+#: A trainable class attribute: its trials write their own runs (the mixins), so
+#: the logger leaves them alone and each trial keeps one run.
+WRITES_OWN_RUN: Final = "_tune_wandb_writes_own_run"
 
 #: Keys that configure tune-wandb itself and never reach ``wandb.init()``.
 OWN_KEYS: Final = frozenset(
@@ -143,7 +146,7 @@ class WandbSettings:
     project: str | None = attrs.field(default=None, validator=_check_optional_str)
     #: W&B group; defaults to the Tune experiment's name.
     group: str | None = attrs.field(default=None, validator=_check_optional_str)
-    #: A file holding the API key (first line); read when settings are parsed.
+    #: A file holding the API key (first line); read once per process, where a run starts.
     api_key_file: str | None = attrs.field(default=None, validator=_check_optional_str)
     #: The API key itself. Prefer ``api_key_file``, ``WANDB_API_KEY`` or ``wandb login``.
     api_key: str | None = attrs.field(default=None, validator=_check_optional_str, repr=False)
@@ -174,27 +177,21 @@ class WandbSettings:
                 "config['wandb'] sets both 'api_key' and 'api_key_file'; keep one "
                 "(prefer 'api_key_file', so the key stays out of Tune's result files)."
             )
-        if value is not None:
-            read_key_file(value)
 
     @classmethod
     def from_config(
-        cls,
-        config: Mapping[str, Any] | None,
-        *,
-        defaults: WandbSettings | None = None,
-        from_trial: bool = True,
+        cls, config: Mapping[str, Any] | None, *, base: WandbSettings | None = None
     ) -> WandbSettings:
-        """Parse a trial config's ``"wandb"`` value, on top of ``defaults``.
+        """Parse a ``"wandb"`` mapping, its keys overriding those of ``base``.
 
-        ``config`` is the ``"wandb"`` mapping itself (or ``None``). Keys it sets
-        override ``defaults``; unknown keys raise ``ValueError`` naming the key
-        and the nearest valid one. ``from_trial=False`` says the mapping is not
-        a trial config (so a literal ``api_key`` in it is not written by Tune).
+        ``config`` is the mapping itself (or ``None``): a trial's ``"wandb"``
+        value, or the logger's keyword arguments. Unknown keys raise
+        ``ValueError`` naming the key and the nearest valid one. Nothing is read
+        from files or the environment.
 
         Example::
 
-            >>> WandbSettings.from_config({"projekt": "x"})
+            >>> WandbSettings.from_config({"projekt": "x"})  # doctest: +ELLIPSIS
             Traceback (most recent call last):
             ...
             ValueError: Unknown W&B setting config['wandb']['projekt']. Did you mean 'project'? ...
@@ -210,9 +207,7 @@ class WandbSettings:
         bad_keys = [k for k in keys if not isinstance(k, str)]
         if bad_keys:
             raise ValueError(f"config['wandb'] keys must be strings; got {bad_keys[0]!r}.")
-        if from_trial and config.get("api_key"):
-            warn_key_in_trial_config()
-        base = defaults if defaults is not None else cls()
+        base = base if base is not None else cls()
         own: dict[str, Any] = {
             f.name: getattr(base, f.name) for f in attrs.fields(cls) if f.name != "init_kwargs"
         }
@@ -222,64 +217,33 @@ class WandbSettings:
                 own[key] = value
             else:
                 init_kwargs[key] = value
-        # A key source set in the trial config replaces the default's other source.
+        # A key source set here replaces the base's other source.
         if "api_key" in config and "api_key_file" not in config:
             own["api_key_file"] = None
         if "api_key_file" in config and "api_key" not in config:
             own["api_key"] = None
         return cls(**own, init_kwargs=init_kwargs)
 
-    def merged(self, config: Mapping[str, Any] | None) -> WandbSettings:
-        """These settings overridden by a trial's ``"wandb"`` mapping."""
-        return type(self).from_config(config, defaults=self)
+    @classmethod
+    def for_trial(
+        cls, trial_config: Mapping[str, Any], *, base: WandbSettings | None = None
+    ) -> WandbSettings:
+        """The settings in a trial config's ``"wandb"`` key, on top of ``base``.
 
-    @property
-    def mode(self) -> str:
-        """``online``, ``offline``, ``disabled`` or ``shared``: init kwarg, then ``WANDB_MODE``."""
-        mode = self.init_kwargs.get("mode") or os.environ.get("WANDB_MODE") or "online"
-        return "offline" if mode == "dryrun" else "online" if mode == "run" else str(mode)
+        A literal ``api_key`` there is warned about once: Tune writes trial
+        configs to its result files.
 
-    def resolved_project(self) -> str:
-        """The project: this setting, else ``WANDB_PROJECT``; raises if neither is set."""
-        project = self.project or os.environ.get("WANDB_PROJECT")
-        if not project:
-            raise ValueError(
-                "No W&B project: set config['wandb']['project'] (or "
-                "WandbLogger(project=...)), or the WANDB_PROJECT environment variable."
-            )
-        return project
+        Example::
 
-    def resolved_api_key(self) -> str | None:
-        """The API key: ``api_key``, ``api_key_file``, ``WANDB_API_KEY``, then ``wandb login``.
-
-        Offline and disabled runs need none and get ``None``. An online run with
-        no key anywhere raises ``ValueError`` saying where to put one.
+            >>> WandbSettings.for_trial({"lr": 0.1, "wandb": {"project": "p"}}).project
+            'p'
         """
-        if self.mode in ("offline", "disabled"):
-            return None
-        key = resolve_api_key(self.api_key, self.api_key_file)
-        if key is None:
-            raise ValueError(
-                "No W&B API key for online mode: set config['wandb']['api_key_file'], "
-                "the WANDB_API_KEY environment variable, or run `wandb login`; or log "
-                "offline with WANDB_MODE=offline and upload later with `wandb sync`."
-            )
-        return key
+        raw = trial_config.get(CONFIG_KEY)
+        if isinstance(raw, Mapping) and raw.get("api_key"):
+            warn_key_in_trial_config()
+        return cls.from_config(raw, base=base)
 
-    def validate(self) -> WandbSettings:
-        """Check what can only be checked against the environment (project, key)."""
-        self.resolved_project()
-        self.resolved_api_key()
-        return self
 
-    def share_key_with_cluster(self) -> None:
-        """On the driver: let trial processes on other nodes use this key (``_cluster_keys``)."""
-        online = self.mode in ("online", "shared")
-        share_with_cluster(self.api_key, self.api_key_file, online=online)
-
-    def without_secrets(self) -> dict[str, Any]:
-        """A plain dict of these settings with any key replaced by ``"<redacted>"``."""
-        out = attrs.asdict(self)
-        if out["api_key"] is not None:
-            out["api_key"] = "<redacted>"
-        return out
+def without_settings(config: Mapping[str, Any]) -> dict[str, Any]:
+    """``config`` without its ``"wandb"`` key: what a trainable and a run's config see."""
+    return {k: v for k, v in config.items() if k != CONFIG_KEY}

@@ -10,3 +10,6 @@ def _internal_kv_put(
 def _internal_kv_del(
     key: str | bytes, *, del_by_prefix: bool = False, namespace: str | bytes | None = None
 ) -> int: ...
+def _internal_kv_list(
+    prefix: str | bytes, *, namespace: str | bytes | None = None
+) -> list[bytes]: ...

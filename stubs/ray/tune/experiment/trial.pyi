@@ -1,6 +1,5 @@
 from typing import Any
 
-from _typeshed import Incomplete
 from ray.train._internal.storage import StorageContext
 from ray.tune import Checkpoint
 from ray.tune.trainable.trainable import Trainable
@@ -23,4 +22,5 @@ class Trial:
     def local_path(self) -> str | None: ...
     @property
     def path(self) -> str | None: ...
-    def __getattr__(self, name: str) -> Incomplete: ...
+    @property
+    def error_file(self) -> str | None: ...

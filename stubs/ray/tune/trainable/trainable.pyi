@@ -1,6 +1,5 @@
 from typing import Any
 
-from _typeshed import Incomplete
 from ray.train._internal.storage import StorageContext
 from ray.tune.execution.placement_groups import PlacementGroupFactory
 
@@ -29,4 +28,3 @@ class Trainable:
     def iteration(self) -> int: ...
     @property
     def logdir(self) -> str: ...
-    def __getattr__(self, name: str) -> Incomplete: ...

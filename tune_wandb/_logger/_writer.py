@@ -3,8 +3,9 @@
 Tune calls logger hooks inside its event loop, so the hooks only queue work;
 a :class:`RunWriter` starts, logs to and finishes all runs
 (``reinit="create_new"`` keeps them apart in one process). The logger runs it
-in one child process (:mod:`tune_wandb._writer_process`): no process or actor
-per trial.
+in one child process (:mod:`._writer_process`): no process or actor per
+trial. Operations name the trial by its Tune trial id; the run's id is the
+plan's business.
 """
 
 from __future__ import annotations
@@ -18,13 +19,12 @@ import attrs
 
 from tune_wandb._log_failures import LogFailures
 from tune_wandb._results import ResultCleaner
-from tune_wandb._run import finish_run, start_run
+from tune_wandb._run import finish_run, is_offline, start_run
 
 if TYPE_CHECKING:
     from wandb.sdk.wandb_run import Run
 
-    from tune_wandb._identity import RunIdentity
-    from tune_wandb._settings import WandbSettings
+    from tune_wandb._plan import RunPlan
 
 logger = logging.getLogger("tune_wandb")
 
@@ -33,16 +33,14 @@ logger = logging.getLogger("tune_wandb")
 class Start:
     """Open a trial's run (or keep it open, for a trial that restarts)."""
 
-    settings: WandbSettings
-    identity: RunIdentity
-    config: dict[str, Any]
+    plan: RunPlan
 
 
 @attrs.frozen
 class Log:
     """Log one Tune result to a trial's run."""
 
-    run_id: str
+    trial_id: str
     result: Mapping[str, Any]
 
 
@@ -50,7 +48,7 @@ class Log:
 class Save:
     """Log a trial's checkpoint folder as a W&B artifact."""
 
-    run_id: str
+    trial_id: str
     path: str
 
 
@@ -58,7 +56,7 @@ class Save:
 class Finish:
     """Finish a trial's run with an exit code (non-zero: failed)."""
 
-    run_id: str
+    trial_id: str
     exit_code: int
 
 
@@ -75,8 +73,7 @@ class OpenRun:
     """A run the writer holds, with its trial's cleaning state."""
 
     run: Run
-    settings: WandbSettings
-    identity: RunIdentity
+    plan: RunPlan
     cleaner: ResultCleaner
     failures: LogFailures
     last_step: int = 0
@@ -87,7 +84,7 @@ class RunRecord:
     """What the writer knows about a run once it is finished: for the summary."""
 
     run_id: str
-    name: str
+    trial_id: str
     folder: str
     url: str | None
     sync_dir: str | None
@@ -109,7 +106,7 @@ class RunWriter:
         if isinstance(op, Start):
             self._start(op)
             return
-        held = self._runs.get(op.run_id)
+        held = self._runs.get(op.trial_id)
         if held is None:
             return  # the run failed to start; that was reported
         if isinstance(op, Log):
@@ -120,21 +117,19 @@ class RunWriter:
             self._finish(held, op.exit_code)
 
     def _start(self, op: Start) -> None:
-        if op.identity.run_id in self._runs:
+        plan = op.plan
+        if plan.trial_id in self._runs:
             return  # a trial restarted after a failure continues its run
         try:
-            run = start_run(
-                op.settings, op.identity, op.config, reinit="create_new", quiet_stats=True
-            )
+            run = start_run(plan, reinit="create_new")
         except Exception as error:  # noqa: BLE001 - never kill Tune for W&B
-            logger.warning("tune-wandb: no W&B run for trial %r: %s", op.identity.run_id, error)
+            logger.warning("tune-wandb: no W&B run for trial %r: %s", plan.trial_id, error)
             return
-        self._runs[op.identity.run_id] = OpenRun(
+        self._runs[plan.trial_id] = OpenRun(
             run=run,
-            settings=op.settings,
-            identity=op.identity,
-            cleaner=ResultCleaner(excludes=op.settings.excludes, log_config=op.settings.log_config),
-            failures=LogFailures(op.identity.run_id),
+            plan=plan,
+            cleaner=ResultCleaner(excludes=plan.excludes, log_config=plan.log_config),
+            failures=LogFailures(plan.run_id),
         )
 
     def _log(self, held: OpenRun, result: Mapping[str, Any]) -> None:
@@ -152,7 +147,7 @@ class RunWriter:
                 if isinstance(iteration, int) and iteration > held.last_step
                 else held.last_step + 1
             )
-            held.run.log(cleaned.metrics, step=step)
+            held.run.log(cleaned.metrics, step=step, commit=True)
             held.last_step = step
             held.failures.logged += 1
         except Exception as error:  # noqa: BLE001 - counted, reported once at finish
@@ -162,25 +157,25 @@ class RunWriter:
         import wandb
 
         try:
-            artifact = wandb.Artifact(name=f"checkpoint-{held.identity.run_id}", type="model")
+            artifact = wandb.Artifact(name=f"checkpoint-{held.plan.run_id}", type="model")
             artifact.add_dir(path)
             held.run.log_artifact(artifact)
         except Exception as error:  # noqa: BLE001 - a checkpoint upload never fails a trial
             logger.warning("tune-wandb: checkpoint %s not logged as an artifact: %s", path, error)
 
     def _finish(self, held: OpenRun, exit_code: int) -> None:
-        del self._runs[held.identity.run_id]
+        plan = held.plan
+        del self._runs[plan.trial_id]
         held.failures.report()
         run = held.run
-        finished = finish_run(run, exit_code=exit_code, timeout=held.settings.upload_timeout)
-        sync_dir = getattr(run.settings, "sync_dir", None)
-        offline = bool(getattr(run.settings, "_offline", False)) or run.settings.mode == "offline"
-        self.records[held.identity.run_id] = RunRecord(
-            run_id=held.identity.run_id,
-            name=held.identity.name,
-            folder=held.identity.folder,
+        finished = finish_run(run, exit_code=exit_code, timeout=plan.upload_timeout)
+        offline = is_offline(run)
+        self.records[plan.run_id] = RunRecord(
+            run_id=plan.run_id,
+            trial_id=plan.trial_id,
+            folder=plan.folder,
             url=None if offline else run.url,
-            sync_dir=sync_dir,
+            sync_dir=run.settings.sync_dir,
             offline=offline,
             rows=held.failures.logged,
             exit_code=exit_code,
@@ -194,7 +189,7 @@ class RunWriter:
             logger.warning(
                 "tune-wandb: trial %r had not ended when the experiment did; its run is "
                 "marked failed.",
-                held.identity.run_id,
+                held.plan.run_id,
             )
             self._finish(held, exit_code=1)
         logger.debug("tune-wandb: closed runs in %.2f s", time.monotonic() - started)

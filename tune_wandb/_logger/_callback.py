@@ -2,7 +2,7 @@
 
 A Tune ``LoggerCallback``. Its hooks run in Tune's event loop, so they only
 validate (on the driver, before trials start) and queue work for one writer
-process that owns every run (:mod:`tune_wandb._writer_process`).
+process that owns every run (:mod:`._writer_process`).
 """
 
 from __future__ import annotations
@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ray.tune.logger import LoggerCallback
 
-from tune_wandb._identity import RunIdentity
+from tune_wandb._identity import TrialIdentity
+from tune_wandb._logger._summary import print_summary
+from tune_wandb._logger._writer import Finish, Log, Save, Start
+from tune_wandb._logger._writer_process import WriterProcess
+from tune_wandb._plan import RunPlan, check_environment
 from tune_wandb._results import run_config
-from tune_wandb._settings import WandbSettings
-from tune_wandb._summary import print_summary
-from tune_wandb._writer import Finish, Log, Save, Start
-from tune_wandb._writer_process import WriterProcess
+from tune_wandb._settings import WRITES_OWN_RUN, WandbSettings
 
 if TYPE_CHECKING:
     from ray.tune.experiment import Trial
@@ -62,7 +63,7 @@ class WandbLogger(LoggerCallback):
     ) -> None:
         if summary_mode not in ("min", "max"):
             raise ValueError(f"summary_mode must be 'min' or 'max', got {summary_mode!r}.")
-        self._defaults = WandbSettings.from_config(defaults, defaults=settings, from_trial=False)
+        self._defaults = WandbSettings.from_config(defaults, base=settings)
         self.upload_checkpoints = upload_checkpoints
         self.summary = summary
         self.summary_metric = summary_metric
@@ -106,24 +107,28 @@ class WandbLogger(LoggerCallback):
     def log_trial_start(self, trial: Trial) -> None:
         if self._uses_mixin(trial):
             return
-        settings = self._settings_for(trial)
-        identity = RunIdentity.from_trial(trial, settings)
-        self._writer.submit(Start(settings, identity, run_config(trial.config)))
+        plan = RunPlan.resolve(
+            self._settings_for(trial),
+            TrialIdentity.from_trial(trial),
+            run_config(trial.config),
+            quiet_stats=True,
+        )
+        self._writer.submit(Start(plan))
 
     def log_trial_result(self, iteration: int, trial: Trial, result: dict[str, Any]) -> None:
         if trial.trial_id not in self._mixin_trials:
-            self._writer.submit(Log(self._run_id(trial), dict(result)))
+            self._writer.submit(Log(trial.trial_id, dict(result)))
 
     def log_trial_save(self, trial: Trial) -> None:
         if not self.upload_checkpoints or trial.trial_id in self._mixin_trials:
             return
         checkpoint = trial.checkpoint
         if checkpoint is not None and type(checkpoint.filesystem).__name__ == "LocalFileSystem":
-            self._writer.submit(Save(self._run_id(trial), checkpoint.path))
+            self._writer.submit(Save(trial.trial_id, checkpoint.path))
 
     def log_trial_end(self, trial: Trial, failed: bool = False) -> None:
         if trial.trial_id not in self._mixin_trials:
-            self._writer.submit(Finish(self._run_id(trial), 1 if failed else 0))
+            self._writer.submit(Finish(trial.trial_id, 1 if failed else 0))
 
     def on_experiment_end(self, trials: list[Trial], **info: Any) -> None:
         """Wait (bounded by ``upload_timeout``) until every run is written."""
@@ -138,24 +143,19 @@ class WandbLogger(LoggerCallback):
     def _settings_for(self, trial: Trial) -> WandbSettings:
         settings = self._settings.get(trial.trial_id)
         if settings is None:
-            raw = trial.config.get("wandb")
-            settings = self._defaults.merged(raw).validate()
+            settings = WandbSettings.for_trial(trial.config, base=self._defaults)
+            check_environment(settings)
             self._settings[trial.trial_id] = settings
         return settings
 
-    def _run_id(self, trial: Trial) -> str:
-        return str(self._settings_for(trial).init_kwargs.get("id") or trial.trial_id)
-
     def _uses_mixin(self, trial: Trial) -> bool:
-        from tune_wandb._mixin import WandbTrainableMixin
-
         if trial.trial_id in self._mixin_trials:
             return True
         try:
             cls = trial.get_trainable_cls()
         except Exception:  # noqa: BLE001 - an unregistered trainable cannot be a mixin
             return False
-        if isinstance(cls, type) and issubclass(cls, WandbTrainableMixin):
+        if getattr(cls, WRITES_OWN_RUN, False):
             if not self._mixin_trials:
                 logger.warning(
                     "tune-wandb: trial %s's trainable uses the W&B mixin, which already "

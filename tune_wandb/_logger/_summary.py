@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, TextIO
 if TYPE_CHECKING:
     from ray.tune.experiment import Trial
 
-    from tune_wandb._writer import RunRecord
+    from tune_wandb._logger._writer import RunRecord
 
 
 def _best(trial: Trial | None, metric: str | None, mode: str | None) -> str:
@@ -54,7 +54,7 @@ def format_summary(
             state += " (not synced)"
         where = rec.url or rec.sync_dir or rec.folder
         rows.append(
-            (rec.run_id, state, _best(by_id.get(rec.run_id), metric, mode), str(rec.rows), where)
+            (rec.run_id, state, _best(by_id.get(rec.trial_id), metric, mode), str(rec.rows), where)
         )
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
     lines = [f"W&B runs ({len(rows)}):"]

@@ -7,7 +7,7 @@ queue (a sender thread sends it); one child process, for all trials, owns
 every run with a :class:`~tune_wandb._writer.RunWriter`. Its log records are
 re-emitted in the driver, and its run records come back at close.
 
-The child is ``python -m tune_wandb._writer_process``, not a ``multiprocessing``
+The child is ``python -m tune_wandb._logger._writer_process``, not a ``multiprocessing``
 process: those re-import the user's script as ``__mp_main__``, and a Tune
 script without an ``if __name__ == "__main__":`` guard then started a second
 experiment inside the writer (seen). It connects back over a
@@ -31,7 +31,7 @@ from multiprocessing.connection import Client, Connection, Listener
 from pathlib import Path
 from typing import Any
 
-from tune_wandb._writer import Close, Log, Op, RunRecord, RunWriter
+from tune_wandb._logger._writer import Close, Log, Op, RunRecord, RunWriter
 
 logger = logging.getLogger("tune_wandb")
 
@@ -80,7 +80,7 @@ def _dumps(op: Op) -> bytes:
             result[key] = value
         except Exception:  # noqa: BLE001 - the child warns once and drops it
             result[key] = _Unpicklable(f"<unpicklable {type(value).__name__}>")
-    return _pickle(Log(op.run_id, result))
+    return _pickle(Log(op.trial_id, result))
 
 
 class _ToDriver:
@@ -157,12 +157,16 @@ class WriterProcess:
         self._outbox = queue.SimpleQueue()
         self._done.clear()
         # The child finds this very tune_wandb, however the driver found it.
-        here = str(Path(__file__).resolve().parent.parent)
+        here = str(Path(__file__).resolve().parents[2])
         path = os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH")) if p)
+        env = {**os.environ, "PYTHONPATH": path}
+        # wandb puts its service's address in the environment of a process that used
+        # wandb (a driver script calling wandb.init); the writer starts its own.
+        env.pop("WANDB_SERVICE", None)
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "tune_wandb._writer_process", str(listener.address)],
+            [sys.executable, "-m", "tune_wandb._logger._writer_process", str(listener.address)],
             stdin=subprocess.PIPE,
-            env={**os.environ, "PYTHONPATH": path},
+            env=env,
         )
         assert self._process.stdin is not None
         self._process.stdin.write(authkey.hex().encode() + b"\n")

@@ -1,0 +1,127 @@
+"""Trainables and helpers shared by the tests (tests import this, never each other)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import wandb
+from ray import tune
+
+from tune_wandb import WandbTrainableMixin
+
+#: A fake API key; any file or log holding it is a leak.
+KEY = "q" * 40
+#: A W&B server that cannot be reached, for real: nothing listens on port 9.
+UNREACHABLE = "http://127.0.0.1:9"
+
+
+def by_trial(analysis: Any) -> dict[str, Any]:
+    """An experiment's trials by trial id."""
+    return {t.trial_id: t for t in analysis.trials}
+
+
+def files_containing(root: Path, text: str) -> list[Path]:
+    return [p for p in root.rglob("*") if p.is_file() and text.encode() in p.read_bytes()]
+
+
+def reports(config: dict[str, Any]) -> None:
+    for i in range(1, 6):
+        tune.report({"loss": config["a"] * i, "info": {"lr": 0.1, "skip": 1}, "noisy": i})
+
+
+def reports_arrays(config: dict[str, Any]) -> None:
+    tune.report(
+        {
+            "img": np.zeros((8, 8, 3), dtype=np.uint8),
+            "imgs": np.zeros((2, 8, 8, 3), dtype=np.uint8),
+            "videos": np.zeros((1, 4, 3, 8, 8), dtype=np.uint8),
+            "hist1": np.arange(10.0),
+            "hist2": np.ones((3, 4)),
+            "loss": 1.0,
+        }
+    )
+
+
+def fails_once(config: dict[str, Any]) -> None:
+    marker = Path(config["marker"])
+    for i in range(1, 4):
+        if i == 3 and not marker.exists():
+            marker.touch()
+            raise RuntimeError("first attempt fails on purpose")
+        tune.report({"i": i})
+
+
+def fails(config: dict[str, Any]) -> None:
+    tune.report({"i": 1})
+    raise RuntimeError("fails on purpose")
+
+
+class PBTTrainable(tune.Trainable):
+    """A checkpointing trainable, so PBT can exploit and change its config."""
+
+    def setup(self, config: dict[str, Any]) -> None:
+        self.lr = config["lr"]
+        self.score = 0.0
+
+    def step(self) -> dict[str, Any]:
+        self.score += self.lr
+        return {"score": self.score}
+
+    def save_checkpoint(self, checkpoint_dir: str) -> dict[str, Any]:
+        return {"score": self.score}
+
+    def load_checkpoint(self, checkpoint: dict[str, Any] | None) -> None:
+        if checkpoint:
+            self.score = checkpoint["score"]
+
+    def reset_config(self, new_config: dict[str, Any]) -> bool:
+        self.lr = new_config["lr"]
+        return True
+
+
+def checkpoints(config: dict[str, Any]) -> None:
+    for i in range(1, 3):
+        with tempfile.TemporaryDirectory() as folder:
+            Path(folder, "model.txt").write_text(f"weights {i}")
+            tune.report({"i": i}, checkpoint=tune.Checkpoint.from_directory(folder))
+
+
+def interrupted(config: dict[str, Any]) -> None:
+    for i in range(1, 4):
+        if i == 3 and not Path(config["marker"]).exists():
+            raise RuntimeError("interrupted until the marker exists")
+        tune.report({"i": i})
+
+
+def dies(config: dict[str, Any]) -> None:
+    for i in range(1, 4):
+        tune.report({"i": i})
+        if i == 2:
+            os._exit(1)  # the worker process dies mid-trial, as on an OOM kill
+
+
+class Counter(WandbTrainableMixin, tune.Trainable):
+    """A class trainable that logs through self.wandb and fails when asked."""
+
+    def setup(self, config: dict[str, Any]) -> None:
+        assert "wandb" not in config
+        assert "wandb" not in self.config
+        assert self.wandb is wandb.run
+        self.a = config["a"]
+        self.fail_at = config.get("fail_at")
+
+    def step(self) -> dict[str, Any]:
+        if self.iteration + 1 == self.fail_at:
+            raise ValueError("trial failed on purpose")
+        self.wandb.log({"a": self.a, "it": self.iteration + 1})
+        return {"a": self.a, "done": self.iteration + 1 >= 4}
+
+    def reset_config(self, new_config: dict[str, Any]) -> bool:
+        assert "wandb" not in new_config
+        self.a = new_config["a"]
+        self.fail_at = new_config.get("fail_at")
+        return True

@@ -1,0 +1,149 @@
+"""RunWriter: the logger's runs, each row at its step, restarts continued, failures counted."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+from ray import tune
+from ray.tune import Callback
+from ray.tune.experiment import Trial
+
+from tests.helpers import UNREACHABLE
+from tests.wandb_reader import read_runs
+from tune_wandb import WandbLogger, WandbSettings
+from tune_wandb._identity import TrialIdentity
+from tune_wandb._logger._writer import Finish, Log, RunWriter, Start
+from tune_wandb._plan import FLUSH_INTERVAL, RunPlan
+
+
+def start(folder: Path, trial_id: str = "w_00000", **settings: Any) -> Start:
+    trial = TrialIdentity(
+        trial_id=trial_id, trial_name=f"fn_{trial_id}", experiment="exp", folder=str(folder)
+    )
+    config = WandbSettings.from_config({"project": "writer", **settings})
+    return Start(RunPlan.resolve(config, trial, {"lr": 0.5}, quiet_stats=True))
+
+
+class TestRunWriter:
+    def test_rows_at_their_steps_and_a_record(self, tmp_path: Path) -> None:
+        """Each result is a row at training_iteration; finishing leaves a record of the run."""
+        writer = RunWriter()
+        writer.handle(start(tmp_path))
+        for i in range(1, 4):
+            writer.handle(Log("w_00000", {"loss": 1 / i, "training_iteration": i}))
+        writer.handle(Finish("w_00000", 0))
+        (run,) = read_runs(tmp_path).values()
+        assert run.steps == [1, 2, 3]
+        assert run.column("loss") == [1.0, 0.5, 1 / 3]
+        assert (run.config["lr"], run.exit_code, run.group) == (0.5, 0, "exp")
+        record = writer.records["w_00000"]
+        assert (record.trial_id, record.rows, record.exit_code, record.offline) == (
+            "w_00000",
+            3,
+            0,
+            True,
+        )
+
+    def test_a_restarted_trial_continues_its_run(self, tmp_path: Path) -> None:
+        """A second Start for an open trial keeps the run; restarted iterations get later steps."""
+        writer = RunWriter()
+        writer.handle(start(tmp_path))
+        writer.handle(Log("w_00000", {"i": 1, "training_iteration": 1}))
+        writer.handle(Log("w_00000", {"i": 2, "training_iteration": 2}))
+        writer.handle(start(tmp_path))
+        writer.handle(Log("w_00000", {"i": 1, "training_iteration": 1}))
+        writer.handle(Finish("w_00000", 0))
+        (run,) = read_runs(tmp_path).values()
+        assert (run.column("i"), run.steps) == ([1, 2, 1], [1, 2, 3])
+
+    def test_a_run_that_cannot_start_is_warned_and_its_rows_ignored(
+        self, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """With offline_fallback off and W&B unreachable: one warning, later ops do nothing."""
+        writer = RunWriter()
+        op = start(
+            tmp_path,
+            mode="online",
+            api_key="u" * 40,
+            offline_fallback=False,
+            init_timeout=2,
+            settings={"base_url": UNREACHABLE},
+        )
+        with caplog.at_level(logging.WARNING, logger="tune_wandb"):
+            writer.handle(op)
+            writer.handle(Log("w_00000", {"i": 1}))
+            writer.handle(Finish("w_00000", 0))
+        assert [r.getMessage() for r in caplog.records if "no W&B run" in r.getMessage()]
+        assert writer.records == {}
+
+    def test_close_all_fails_what_is_open(
+        self, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """Runs whose trials never ended are finished as failed, each with a warning."""
+        writer = RunWriter()
+        writer.handle(start(tmp_path / "a", "w_a"))
+        writer.handle(start(tmp_path / "b", "w_b"))
+        writer.handle(Log("w_a", {"i": 1}))
+        with caplog.at_level(logging.WARNING, logger="tune_wandb"):
+            writer.close_all()
+        runs = read_runs(tmp_path)
+        assert {r.exit_code for r in runs.values()} == {1}
+        assert sum("had not ended" in r.getMessage() for r in caplog.records) == 2
+
+
+def slow_reports(config: dict[str, Any]) -> None:
+    for i in range(1, 9):
+        tune.report({"i": i})
+        time.sleep(0.3)
+
+
+class KillsWritersService(Callback):
+    """At the fourth result, SIGKILLs the writer process's wandb-core: a real mid-run failure.
+
+    Tune runs a copy of its callbacks, so the kill is recorded in a file.
+    """
+
+    def __init__(self, record: Path) -> None:
+        self.record = record
+        self.killed = 0
+
+    def on_trial_result(
+        self, iteration: int, trials: list[Trial], trial: Trial, result: dict[str, Any], **info: Any
+    ) -> None:
+        if result["training_iteration"] != 4 or self.killed:
+            return
+        time.sleep(3 * FLUSH_INTERVAL)  # the rows so far are on disk before the fault
+        for proc in psutil.Process().children(recursive=True):
+            parent = proc.parent()
+            if (
+                proc.name().startswith("wandb-core")
+                and parent is not None
+                and "_writer_process" in " ".join(parent.cmdline())
+            ):
+                proc.kill()
+                self.killed += 1
+                record = self.record
+                record.write_text(str(self.killed))
+
+
+def test_rows_lost_to_a_dead_service_are_counted(
+    tune_run: Any, results: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """W&B failing mid-run costs no trial; the lost rows are counted in one warning."""
+    killer = KillsWritersService(results.parent / "killed")
+    with caplog.at_level(logging.WARNING, logger="tune_wandb"):
+        analysis = tune_run(
+            slow_reports, callbacks=[WandbLogger(project="p", summary=False), killer]
+        )
+    assert killer.record.read_text() == "1"
+    (trial,) = analysis.trials
+    assert trial.status == "TERMINATED"
+    (run,) = read_runs(results).values()
+    assert run.column("i") == [1, 2, 3, 4]
+    (warning,) = [r.getMessage() for r in caplog.records if "could not be logged" in r.getMessage()]
+    assert "4 of 8 rows" in warning

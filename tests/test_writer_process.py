@@ -1,0 +1,122 @@
+"""WriterProcess: the logger's runs written by one child process; warnings, records sent back."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+from ray import tune
+from ray.tune import Callback
+from ray.tune.experiment import Trial
+
+from tests.wandb_reader import RunLog, read_run_logs, read_runs
+from tune_wandb import WandbLogger, WandbSettings
+from tune_wandb._identity import TrialIdentity
+from tune_wandb._logger._writer import Finish, Log, Start
+from tune_wandb._logger._writer_process import WriterProcess
+from tune_wandb._plan import RunPlan
+
+
+def start(folder: Path, trial_id: str, **settings: Any) -> Start:
+    trial = TrialIdentity(
+        trial_id=trial_id, trial_name=f"fn_{trial_id}", experiment="exp", folder=str(folder)
+    )
+    config = WandbSettings.from_config({"project": "writer-process", **settings})
+    return Start(RunPlan.resolve(config, trial, {}, quiet_stats=True))
+
+
+def test_runs_records_and_warnings_come_back(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Rows reach the run; the child's warnings are logged here; records return at close."""
+    writer = WriterProcess()
+    with caplog.at_level(logging.WARNING, logger="tune_wandb"):
+        writer.submit(start(tmp_path, "p_00000"))
+        for i in range(1, 4):
+            writer.submit(Log("p_00000", {"i": i, "bad": object(), "training_iteration": i}))
+        writer.submit(Finish("p_00000", 0))
+        assert writer.close(timeout=60)
+    (run,) = read_runs(tmp_path).values()
+    assert run.column("i") == [1, 2, 3]
+    assert writer.records["p_00000"].rows == 3
+    warnings = [r.getMessage() for r in caplog.records]
+    assert sum("not logging metric 'bad'" in w for w in warnings) == 1
+
+
+def test_close_is_bounded_by_the_upload_timeout(
+    tmp_path: Path, stalling_server: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A writer stuck on W&B (a server that never answers) holds the driver no longer."""
+    writer = WriterProcess()
+    writer.submit(
+        start(
+            tmp_path,
+            "s_00000",
+            mode="online",
+            api_key="s" * 40,
+            init_timeout=120,
+            settings={"base_url": stalling_server},
+        )
+    )
+    with caplog.at_level(logging.WARNING, logger="tune_wandb"):
+        assert not writer.close(timeout=2)
+    (warning,) = [r.getMessage() for r in caplog.records if "upload_timeout" in r.getMessage()]
+    assert "wandb sync" in warning
+
+
+def steady_reports(config: dict[str, Any]) -> None:
+    for i in range(1, 31):
+        tune.report({"i": i})
+        time.sleep(0.05)
+
+
+class KillsTheWriter(Callback):
+    """SIGKILLs the writer process once, at the 20th result of the experiment (as an OOM kill)."""
+
+    def __init__(self, record: Path) -> None:
+        self.record = record
+        self.results = 0
+
+    def on_trial_result(
+        self, iteration: int, trials: list[Trial], trial: Trial, result: dict[str, Any], **info: Any
+    ) -> None:
+        self.results += 1
+        if self.results != 20:
+            return
+        for proc in psutil.Process().children():
+            if "_writer_process" in " ".join(proc.cmdline()):
+                proc.kill()
+                self.record.write_text(str(proc.pid))
+
+
+def test_a_killed_writer_is_replaced_and_no_row_is_lost(
+    tune_run: Any, results: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """kill -9 of the writer: one warning, a new writer, every trial's run with every row."""
+    killer = KillsTheWriter(results.parent / "killed")
+    with caplog.at_level(logging.WARNING, logger="tune_wandb"):
+        analysis = tune_run(
+            steady_reports,
+            config={"a": tune.grid_search([1, 2, 3, 4])},
+            callbacks=[WandbLogger(project="p", summary=False), killer],
+        )
+    assert killer.record.exists()
+    logs = read_run_logs(results)
+    by_id: dict[str, list[RunLog]] = {}
+    for log in logs:
+        by_id.setdefault(log.run_id, []).append(log)
+    assert set(by_id) == {t.trial_id for t in analysis.trials}
+    for run_logs in by_id.values():
+        steps = sorted({step for log in run_logs for step in log.steps})
+        assert steps == list(range(1, 31))
+        values = {row["_step"]: row["i"] for log in run_logs for row in log.history}
+        assert values == {i: i for i in range(1, 31)}
+        last = max(run_logs, key=lambda log: max(log.steps, default=0))
+        assert last.exit_code == 0
+    died = [r.getMessage() for r in caplog.records if "writer process" in r.getMessage()]
+    assert len(died) == 1
+    assert "SIGKILL" in died[0]
