@@ -33,6 +33,11 @@ def reports(config: dict[str, Any]) -> None:
         tune.report({"loss": config["a"] * i, "info": {"lr": 0.1, "skip": 1}, "noisy": i})
 
 
+def reports_wandb_names(config: dict[str, Any]) -> None:
+    for i in range(1, 4):
+        tune.report({"_step": 100 + i, "": i, "a/b": i, "a": {"b": -i}, "v": i})
+
+
 def reports_arrays(config: dict[str, Any]) -> None:
     tune.report(
         {

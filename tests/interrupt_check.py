@@ -33,7 +33,7 @@ def main(storage: str, ready: str) -> None:
     ray.init(address="local", num_cpus=2, include_dashboard=False, configure_logging=False)
     name = sys.argv[3]
     trainable = wandb_mixin(slow) if name == "mixin" else slow
-    callbacks = [] if name == "mixin" else [WandbLogger(project="interrupt", summary=False)]
+    callbacks = [] if name == "mixin" else [WandbLogger(project="interrupt")]
     tune.run(
         trainable,
         config={

@@ -16,8 +16,13 @@ from tests.wandb_reader import read_runs
 ROOT = Path(__file__).parent.parent
 
 
-def _interrupt(tmp_path: Path, name: str, signum: int = signal.SIGINT) -> str:
-    """Run tests/interrupt_check.py; signal it once both trials have logged for a while."""
+def _interrupt(
+    tmp_path: Path, name: str, signum: int = signal.SIGINT, *, group: bool = False
+) -> str:
+    """Run tests/interrupt_check.py; signal it once both trials have logged for a while.
+
+    ``group``: signal its whole process group, as a terminal's Ctrl-C does.
+    """
     ready = tmp_path / "ready"
     ready.mkdir()
     child = subprocess.Popen(
@@ -27,13 +32,17 @@ def _interrupt(tmp_path: Path, name: str, signum: int = signal.SIGINT) -> str:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        start_new_session=True,  # its own process group, as a shell gives a command
     )
     deadline = time.monotonic() + 180
     while len(list(ready.iterdir())) < 2 and child.poll() is None:
         assert time.monotonic() < deadline, "the trials never started logging"
         time.sleep(0.2)
     time.sleep(2)
-    child.send_signal(signum)
+    if group:
+        os.killpg(child.pid, signum)
+    else:
+        child.send_signal(signum)
     output, _ = child.communicate(timeout=300)
     if signum == signal.SIGINT:
         assert child.returncode == 0, output[-3000:]
@@ -47,10 +56,11 @@ def _results_received(run_file: Path) -> int:
     return len((trial_folder / "result.json").read_text().splitlines())
 
 
+@pytest.mark.parametrize("group", [False, True], ids=["driver", "process-group"])
 @pytest.mark.parametrize("name", ["mixin", "logger"])
-def test_ctrl_c_finishes_every_run_with_every_row(tmp_path: Path, name: str) -> None:
-    """Interrupted trials' runs are finished and hold every row their trial reported."""
-    output = _interrupt(tmp_path, name)
+def test_ctrl_c_finishes_every_run_with_every_row(tmp_path: Path, name: str, group: bool) -> None:
+    """Ctrl-C (to the driver, or a terminal's to the group): every run finished, every row kept."""
+    output = _interrupt(tmp_path, name, group=group)
     runs = read_runs(tmp_path / "res")
     assert len(runs) == 2
     for run in runs.values():
@@ -59,9 +69,11 @@ def test_ctrl_c_finishes_every_run_with_every_row(tmp_path: Path, name: str) -> 
         # The mixin logs before each report, so it may hold one row more.
         assert len(run.history) in ((reported, reported + 1) if name == "mixin" else (reported,))
         assert run.exit_code is not None
-    if name == "logger":  # the trials had not ended: failed, and said so
+    if name == "logger":  # the trials had not ended: failed, and said so once; the summary
         assert all(run.exit_code == 1 for run in runs.values())
-        assert output.count("had not ended when the experiment did") == 2
+        assert output.count("had not ended when the experiment did") == 1
+        assert "W&B runs (2):" in output
+        assert "Traceback" not in output
 
 
 def test_killed_driver_leaves_the_logger_runs_finished(tmp_path: Path) -> None:
@@ -72,4 +84,4 @@ def test_killed_driver_leaves_the_logger_runs_finished(tmp_path: Path) -> None:
     for run in runs.values():
         assert len(run.history) >= 4
         assert run.exit_code == 1
-    assert output.count("had not ended when the experiment did") == 2
+    assert output.count("had not ended when the experiment did") == 1

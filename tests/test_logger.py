@@ -20,9 +20,11 @@ from tests.helpers import (
     dies,
     fails,
     fails_once,
+    files_containing,
     interrupted,
     reports,
     reports_arrays,
+    reports_wandb_names,
 )
 from tests.wandb_reader import read_run_logs, read_runs
 from tune_wandb import WandbLogger, WandbSettings
@@ -70,6 +72,23 @@ class TestRuns:
         assert row["videos.videos"][0]["path"].endswith(".gif")
         assert (row["hist1._type"], sum(row["hist1.values"])) == ("histogram", 10)
         assert (row["hist2._type"], sum(row["hist2.values"])) == ("histogram", 12)
+
+    def test_names_wandb_would_drop_or_overwrite(
+        self, tune_run: Any, results: Path, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """A result's _step is logged as tune/_step; "" and a colliding key are said once each."""
+        with caplog.at_level(logging.WARNING, logger="tune_wandb"):
+            tune_run(
+                reports_wandb_names,
+                config={"x": tune.grid_search([1, 2])},
+                callbacks=[WandbLogger(project="p", summary=False)],
+            )
+        for run in read_runs(results).values():
+            assert run.steps == [1, 2, 3]
+            assert run.column("tune/_step") == [101, 102, 103]
+            assert (run.column("a/b"), run.column("v")) == ([1, 2, 3], [1, 2, 3])
+        messages = [r.getMessage() for r in caplog.records if "said once" in r.getMessage()]
+        assert sorted(m.split("'")[1] for m in messages) == ["", "_step", "a/b"]
 
     def test_failed_trial_is_marked_failed(self, tune_run: Any, results: Path) -> None:
         """A trial that errors keeps its rows and ends with a non-zero exit code."""
@@ -167,14 +186,39 @@ class TestSettings:
         assert "project='b'" in repr(logger)
         assert "group='g'" in repr(logger)
 
-    def test_logger_pickles_without_its_thread(self) -> None:
-        """Tune pickles callbacks with the experiment; the writer thread is not pickled."""
+    def test_pickled_logger_keeps_its_settings_but_not_the_key(self) -> None:
+        """Tune pickles callbacks to disk: the key is not in the bytes, and comes back here."""
         import pickle
 
-        logger = WandbLogger(project="p", api_key="k" * 40)
-        clone = pickle.loads(pickle.dumps(logger))
-        assert repr(clone) == repr(logger)
-        assert "k" * 40 not in repr(clone)
+        logger = WandbLogger(project="p", api_key="k" * 40, tags=["t"], summary_metric="loss")
+        data = pickle.dumps(logger)
+        assert b"k" * 40 not in data
+        clone = pickle.loads(data)
+        assert clone._defaults == logger._defaults
+        assert clone._defaults.api_key == "k" * 40
+        assert (clone.summary_metric, clone.upload_checkpoints) == ("loss", False)
+
+    def test_unpickled_elsewhere_the_key_is_asked_for(self, tmp_path: Path) -> None:
+        """In another process the key is unknown: one warning says how to give it again."""
+        import pickle
+
+        path = tmp_path / "logger.pkl"
+        path.write_bytes(pickle.dumps(WandbLogger(project="p", api_key="k" * 40)))
+        code = (
+            "import pickle, sys; logger = pickle.load(open(sys.argv[1], 'rb')); "
+            "print(logger._defaults.api_key, logger._defaults.project)"
+        )
+        root = Path(__file__).parent.parent
+        done = subprocess.run(
+            [sys.executable, "-c", code, str(path)],
+            env=dict(os.environ, PYTHONPATH=str(root)),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert done.stdout.split() == ["None", "p"]
+        assert "WANDB_API_KEY" in done.stderr
 
 
 class TestLifecycle:
@@ -243,3 +287,60 @@ def test_script_without_main_guard_runs_once_and_logs(tmp_path: Path) -> None:
     assert len(runs) == 2
     assert all(run.column("i") == [0, 1, 2] for run in runs.values())
     assert all(run.column("thing") == [] for run in runs.values())
+
+
+def _session_dir() -> Path:
+    """This Ray session's folder (logs, sockets, runtime resources)."""
+    return Path("/tmp/ray/session_latest").resolve()
+
+
+@pytest.mark.parametrize("source", ["api_key", "api_key_file", "WANDB_API_KEY"])
+def test_the_key_is_in_no_file_written(
+    ray_session: None,
+    results: Path,
+    tmp_path: Path,
+    refusing_server: str,
+    monkeypatch: pytest.MonkeyPatch,
+    source: str,
+) -> None:
+    """Given to the constructor, as a file or in the environment: tune.run, Tuner and
+    Tuner.restore write the key to no file under the results, Ray's session or wandb's folders.
+    """
+    key = f"{source}-key-".ljust(40, "x")
+    monkeypatch.setenv("WANDB_MODE", "online")
+    kwargs: dict[str, Any] = {
+        "project": "p",
+        "init_timeout": 3,
+        "settings": {"base_url": refusing_server},
+    }
+    if source == "api_key":
+        kwargs["api_key"] = key
+    elif source == "api_key_file":
+        key_file = tmp_path / "secret" / "wandb.key"
+        key_file.parent.mkdir()
+        key_file.write_text(key)
+        kwargs["api_key_file"] = str(key_file)
+    else:
+        monkeypatch.setenv("WANDB_API_KEY", key)
+    tune.run(
+        reports,
+        config={"a": 1},
+        callbacks=[WandbLogger(**kwargs)],
+        storage_path=str(results),
+        name="run",
+        verbose=0,
+    )
+    marker = tmp_path / "interrupted"
+    run_config = tune.RunConfig(
+        name="tuner", storage_path=str(results), verbose=0, callbacks=[WandbLogger(**kwargs)]
+    )
+    grid = tune.Tuner(interrupted, param_space={"marker": str(marker)}, run_config=run_config).fit()
+    assert grid.num_errors == 1
+    assert (results / "tuner" / "tuner.pkl").exists()
+    marker.touch()
+    restored = tune.Tuner.restore(str(results / "tuner"), interrupted, resume_errored=True).fit()
+    assert restored.num_errors == 0
+    assert len(read_run_logs(results)) == 3  # run, tuner, restored: each offline, W&B refused
+    wandb_folders = [Path(os.environ[v]) for v in ("WANDB_CONFIG_DIR", "WANDB_CACHE_DIR")]
+    for folder in [results, _session_dir(), *wandb_folders]:
+        assert files_containing(folder, key) == [], folder

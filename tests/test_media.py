@@ -80,7 +80,8 @@ def test_read_and_restore(tmp_path: Path) -> None:
     original = path_of(image)
     assert list(files) == [original]
     Path(original).unlink()
-    assert MediaStore().restore(result, files) == []
+    store = MediaStore()
+    assert store.restore(result, files) == []
     assert image._path != original
     assert Path(path_of(image)).read_bytes() == files[original]
     lost = wandb.Image(np.zeros((3, 3, 3), dtype=np.uint8))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -13,7 +14,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from tune_wandb._results import ResultCleaner, flatten, is_excluded, run_config, serialisable
+from tune_wandb._results import (
+    ResultCleaner,
+    Unsendable,
+    flatten,
+    is_excluded,
+    run_config,
+    serialisable,
+)
 
 
 class TestRows:
@@ -87,6 +95,82 @@ class TestRows:
                 row = cleaner.clean({"obj": object(), "loss": 1.0})
                 assert row.metrics == {"loss": 1.0}
         assert [r.getMessage().count("'obj'") for r in caplog.records] == [1]
+
+
+class TestNothingSilent:
+    def test_keys_wandb_writes_itself_are_renamed(self, caplog: pytest.LogCaptureFixture) -> None:
+        """_step, _runtime, _timestamp from a result go under tune/, with one warning each."""
+        cleaner = ResultCleaner(trial="t_1")
+        with caplog.at_level(logging.WARNING, logger="tune_wandb"):
+            for _ in range(2):
+                row = cleaner.clean({"_step": 7, "_runtime": 1.5, "_timestamp": 3, "loss": 1})
+        assert row.metrics == {
+            "tune/_step": 7,
+            "tune/_runtime": 1.5,
+            "tune/_timestamp": 3,
+            "loss": 1,
+        }
+        messages = [r.getMessage() for r in caplog.records]
+        assert len(messages) == 3
+        assert "'_step' of trial 't_1' is logged as 'tune/_step'" in messages[0]
+
+    def test_an_empty_name_is_dropped_with_a_warning(
+        self, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """A metric named "" (which W&B drops without a word) is dropped, and said."""
+        with caplog.at_level(logging.WARNING, logger="tune_wandb"):
+            row = ResultCleaner(trial="t_1").clean({"": 1, "a": {"": 2}, "b": 3})
+        assert row.metrics == {"b": 3}
+        assert sum("empty name" in r.getMessage() for r in caplog.records) == 2
+
+    def test_colliding_flat_keys_keep_the_first_and_warn(
+        self, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """{"a/b": 1, "a": {"b": 2}} both flatten to "a/b": the first stays, said once."""
+        with caplog.at_level(logging.WARNING, logger="tune_wandb"):
+            row = ResultCleaner(trial="t_1").clean({"a/b": 1, "a": {"b": 2}})
+        assert row.metrics == {"a/b": 1}
+        (message,) = [r.getMessage() for r in caplog.records]
+        assert "'a/b' of trial 't_1' keeps its first value" in message
+
+    def test_one_warning_per_key_across_an_experiments_trials(
+        self, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """Cleaners sharing a warned set name the key and the user's type once, with a trial."""
+        warned: set[str] = set()
+        with caplog.at_level(logging.WARNING, logger="tune_wandb"):
+            for trial in ("t_1", "t_2"):
+                ResultCleaner(trial=trial, warned=warned).clean({"obj": Path("/x")})
+        (message,) = [r.getMessage() for r in caplog.records]
+        assert "'obj' of trial 't_1'" in message
+        assert "PosixPath" in message
+
+    def test_an_unsendable_value_names_the_users_type(
+        self, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """A value that could not cross to the writer is named by its own type, not ours."""
+        with caplog.at_level(logging.WARNING, logger="tune_wandb"):
+            row = ResultCleaner(trial="t_1").clean({"thing": Unsendable("MyModel"), "v": 1})
+        assert row.metrics == {"v": 1}
+        (message,) = [r.getMessage() for r in caplog.records]
+        assert "MyModel" in message
+        assert "Unsendable" not in message
+
+    def test_channels_first_arrays_are_images(self) -> None:
+        """PyTorch's (C, H, W) and (N, C, H, W) arrays become images like (H, W, C) ones."""
+        row = (
+            ResultCleaner()
+            .clean(
+                {
+                    "chw": np.zeros((3, 16, 12), dtype=np.uint8),
+                    "nchw": np.zeros((2, 1, 16, 12), dtype=np.uint8),
+                }
+            )
+            .metrics
+        )
+        assert isinstance(row["chw"], wandb.Image)
+        assert (row["chw"]._width, row["chw"]._height) == (12, 16)
+        assert [(i._width, i._height) for i in row["nchw"]] == [(12, 16), (12, 16)]
 
 
 class TestRunConfig:

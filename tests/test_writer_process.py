@@ -44,7 +44,7 @@ def test_runs_records_and_warnings_come_back(
     assert run.column("i") == [1, 2, 3]
     assert writer.records["p_00000"].rows == 3
     warnings = [r.getMessage() for r in caplog.records]
-    assert sum("not logging metric 'bad'" in w for w in warnings) == 1
+    assert sum("metric 'bad' of trial 'p_00000' is not logged" in w for w in warnings) == 1
 
 
 def test_close_is_bounded_by_the_upload_timeout(
@@ -62,8 +62,12 @@ def test_close_is_bounded_by_the_upload_timeout(
             settings={"base_url": stalling_server},
         )
     )
-    with caplog.at_level(logging.WARNING, logger="tune_wandb"):
-        assert not writer.close(timeout=2)
+    try:
+        with caplog.at_level(logging.WARNING, logger="tune_wandb"):
+            assert not writer.close(timeout=2)
+    finally:
+        assert writer._process is not None
+        writer._process.kill()  # the stuck writer would wait out its 120 s
     (warning,) = [r.getMessage() for r in caplog.records if "upload_timeout" in r.getMessage()]
     assert "wandb sync" in warning
 
@@ -75,22 +79,30 @@ def steady_reports(config: dict[str, Any]) -> None:
 
 
 class KillsTheWriter(Callback):
-    """SIGKILLs the writer process once, at the 20th result of the experiment (as an OOM kill)."""
+    """SIGKILLs the writer process at the 20th result of the experiment (as an OOM kill).
 
-    def __init__(self, record: Path) -> None:
+    ``always``: at every result from the 20th on, so no new writer lasts.
+    """
+
+    def __init__(self, record: Path, *, always: bool = False) -> None:
         self.record = record
         self.results = 0
+        self.always = always
 
     def on_trial_result(
         self, iteration: int, trials: list[Trial], trial: Trial, result: dict[str, Any], **info: Any
     ) -> None:
         self.results += 1
-        if self.results != 20:
+        if self.results != 20 and not (self.always and self.results > 20):
             return
         for proc in psutil.Process().children():
-            if "_writer_process" in " ".join(proc.cmdline()):
-                proc.kill()
-                self.record.write_text(str(proc.pid))
+            try:
+                if "_writer_process" not in " ".join(proc.cmdline()):
+                    continue
+            except psutil.Error:  # a process that just ended
+                continue
+            proc.kill()
+            self.record.write_text(str(proc.pid))
 
 
 def test_a_killed_writer_is_replaced_and_no_row_is_lost(
@@ -109,6 +121,8 @@ def test_a_killed_writer_is_replaced_and_no_row_is_lost(
     by_id: dict[str, list[RunLog]] = {}
     for log in logs:
         by_id.setdefault(log.run_id, []).append(log)
+    # Runs the killed writer had just started may have reached their files with nothing.
+    assert all(log.history == [] for log in by_id.pop("", []))
     assert set(by_id) == {t.trial_id for t in analysis.trials}
     for run_logs in by_id.values():
         steps = sorted({step for log in run_logs for step in log.steps})
@@ -120,3 +134,25 @@ def test_a_killed_writer_is_replaced_and_no_row_is_lost(
     died = [r.getMessage() for r in caplog.records if "writer process" in r.getMessage()]
     assert len(died) == 1
     assert "SIGKILL" in died[0]
+
+
+def test_a_writer_that_cannot_be_had_costs_no_trial(
+    tune_run: Any,
+    results: Path,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Writers killed as soon as they start: one warning, fit() goes on, the summary counts."""
+    killer = KillsTheWriter(results.parent / "killed", always=True)
+    with caplog.at_level(logging.WARNING, logger="tune_wandb"):
+        analysis = tune_run(
+            steady_reports,
+            config={"a": tune.grid_search([1, 2])},
+            callbacks=[WandbLogger(project="p"), killer],
+        )
+    assert all(t.status == "TERMINATED" for t in analysis.trials)
+    gave_up = [r.getMessage() for r in caplog.records if "could be had" in r.getMessage()]
+    assert len(gave_up) == 1
+    out = capsys.readouterr().out
+    assert "Not logged: " in out
+    assert "no W&B writer process could be had" in out

@@ -97,8 +97,10 @@ def warn_key_in_trial_config() -> None:
     _warned_about_key_in_config = True
     logging.getLogger("tune_wandb").warning(
         "tune-wandb: config['wandb']['api_key'] is set in the trial config, which Tune "
-        "writes to params.json and result files. tune-wandb keeps it out of W&B, but "
-        "prefer 'api_key_file', the WANDB_API_KEY environment variable or `wandb login`."
+        "writes to disk: params.json, params.pkl and result.json in each trial's folder, "
+        "experiment_state-*.json and basic-variant-state-*.json in the experiment's, and "
+        "copies in Ray's session folder. tune-wandb keeps it out of W&B, but prefer "
+        "'api_key_file', the WANDB_API_KEY environment variable or `wandb login`."
     )
 
 

@@ -8,11 +8,15 @@ process that owns every run (:mod:`._writer_process`).
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, Literal
+import secrets
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Final, Literal
 
+import attrs
 from ray.tune.logger import LoggerCallback
 
 from tune_wandb._identity import TrialIdentity
+from tune_wandb._logger._media import read_media
 from tune_wandb._logger._summary import print_summary
 from tune_wandb._logger._writer import Finish, Log, Save, Start
 from tune_wandb._logger._writer_process import WriterProcess
@@ -21,9 +25,16 @@ from tune_wandb._results import run_config
 from tune_wandb._settings import WRITES_OWN_RUN, WandbSettings
 
 if TYPE_CHECKING:
+    import wandb
     from ray.tune.experiment import Trial
 
 logger = logging.getLogger("tune_wandb")
+
+#: API keys given to a ``WandbLogger`` constructor, by a token the logger keeps: in
+#: this process's memory only. Tune pickles callbacks into the experiment folder
+#: (``tuner.pkl``), and the key must not be written there; a logger unpickled in
+#: this process (``Tuner.restore``) finds its key again by the token.
+_CONSTRUCTOR_KEYS: Final[dict[str, str]] = {}
 
 
 class WandbLogger(LoggerCallback):
@@ -42,7 +53,9 @@ class WandbLogger(LoggerCallback):
         )
 
     Args:
-        settings: Base settings; keyword arguments are applied on top.
+        settings: Base settings (a ``WandbSettings``); keyword arguments are
+            applied on top. A ``wandb.Settings`` or a dict here is ``wandb.init``'s
+            ``settings`` instead, as in a trial's ``"wandb"`` dict.
         upload_checkpoints: Log each trial checkpoint on the local filesystem
             as a W&B artifact.
         summary: Print a table of runs and how to view or upload them at the end.
@@ -53,7 +66,7 @@ class WandbLogger(LoggerCallback):
 
     def __init__(
         self,
-        settings: WandbSettings | None = None,
+        settings: WandbSettings | Mapping[str, Any] | wandb.Settings | None = None,
         *,
         upload_checkpoints: bool = False,
         summary: bool = True,
@@ -63,7 +76,14 @@ class WandbLogger(LoggerCallback):
     ) -> None:
         if summary_mode not in ("min", "max"):
             raise ValueError(f"summary_mode must be 'min' or 'max', got {summary_mode!r}.")
+        if settings is not None and not isinstance(settings, WandbSettings):
+            defaults = {**defaults, "settings": settings}
+            settings = None
         self._defaults = WandbSettings.from_config(defaults, base=settings)
+        self._key_token: str | None = None
+        if self._defaults.api_key:
+            self._key_token = secrets.token_hex(16)
+            _CONSTRUCTOR_KEYS[self._key_token] = self._defaults.api_key
         self.upload_checkpoints = upload_checkpoints
         self.summary = summary
         self.summary_metric = summary_metric
@@ -76,9 +96,11 @@ class WandbLogger(LoggerCallback):
         self._mixin_trials: set[str] = set()
 
     def __getstate__(self) -> dict[str, Any]:
-        # Tune pickles callbacks with the experiment; threads and runs stay behind.
+        # Tune pickles callbacks into the experiment folder: the writer stays behind,
+        # and so does the API key (only a token to find it again in this process).
         return {
-            "_defaults": self._defaults,
+            "_defaults": attrs.evolve(self._defaults, api_key=None),
+            "_key_token": self._key_token,
             "upload_checkpoints": self.upload_checkpoints,
             "summary": self.summary,
             "summary_metric": self.summary_metric,
@@ -87,6 +109,15 @@ class WandbLogger(LoggerCallback):
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
+        key = _CONSTRUCTOR_KEYS.get(self._key_token or "")
+        if key is not None:
+            self._defaults = attrs.evolve(self._defaults, api_key=key)
+        elif self._key_token is not None:
+            logger.warning(
+                "tune-wandb: the api_key given to WandbLogger(...) is not saved with the "
+                "experiment, so this process does not know it; set WANDB_API_KEY, or give "
+                "the logger api_key_file=..., when restoring."
+            )
         self._init_state()
 
     def __repr__(self) -> str:
@@ -117,7 +148,9 @@ class WandbLogger(LoggerCallback):
 
     def log_trial_result(self, iteration: int, trial: Trial, result: dict[str, Any]) -> None:
         if trial.trial_id not in self._mixin_trials:
-            self._writer.submit(Log(trial.trial_id, dict(result)))
+            # Media objects point to files in the trial's process, alive until Tune
+            # stops it, which it does only after this call: read them now.
+            self._writer.submit(Log(trial.trial_id, dict(result), read_media(result)))
 
     def log_trial_save(self, trial: Trial) -> None:
         if not self.upload_checkpoints or trial.trial_id in self._mixin_trials:
@@ -133,9 +166,13 @@ class WandbLogger(LoggerCallback):
     def on_experiment_end(self, trials: list[Trial], **info: Any) -> None:
         """Wait (bounded by ``upload_timeout``) until every run is written."""
         self._writer.close(timeout=self._defaults.upload_timeout)
-        if self.summary and self._writer.records:
+        if self.summary and (self._writer.records or self._writer.lost_rows):
             print_summary(
-                self._writer.records, trials, metric=self.summary_metric, mode=self.summary_mode
+                self._writer.records,
+                trials,
+                metric=self.summary_metric,
+                mode=self.summary_mode,
+                lost=self._writer.lost_rows,
             )
 
     # -- helpers -------------------------------------------------------------

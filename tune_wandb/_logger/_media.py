@@ -79,3 +79,22 @@ class MediaStore:
             Path(copy).write_bytes(data)
             self._copies[path] = copy
         return copy
+
+
+def without_missing(
+    result: Mapping[str, Any], missing: list[str]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """``result`` without the values whose media files are missing, and why each went."""
+    gone = set(missing)
+    kept: dict[str, Any] = {}
+    dropped: dict[str, str] = {}
+    for key, value in result.items():
+        lost = [m for m in _media_files(value) if m._path in gone]
+        if lost:
+            dropped[str(key)] = (
+                f"is not logged: its {type(lost[0]).__name__}'s file {lost[0]._path} could "
+                f"not be read (deleted, or written on another node)"
+            )
+        else:
+            kept[key] = value
+    return kept, dropped

@@ -43,6 +43,7 @@ def format_summary(
     *,
     metric: str | None,
     mode: str | None,
+    lost: Mapping[str, int] | None = None,
 ) -> str:
     """The summary as text (see :func:`print_summary`)."""
     by_id = {t.trial_id: t for t in trials}
@@ -65,6 +66,11 @@ def format_summary(
             + "  "
             + row[4]
         )
+    if lost:
+        lines.append(
+            f"Not logged: {sum(lost.values())} row(s) of {len(lost)} trial(s) "
+            f"({', '.join(sorted(lost))}): no W&B writer process could be had."
+        )
     offline = [r.sync_dir for r in records.values() if r.offline and r.sync_dir]
     if offline:
         lines.append(f"View a run:  wandb leet {offline[0]}")
@@ -78,11 +84,12 @@ def print_summary(
     *,
     metric: str | None,
     mode: str | None,
+    lost: Mapping[str, int] | None = None,
     file: TextIO | None = None,
 ) -> None:
     """Print each run's id, state, best value of the experiment's metric and location."""
     print(
-        format_summary(records, trials, metric=metric, mode=mode),
+        format_summary(records, trials, metric=metric, mode=mode, lost=lost),
         file=file or sys.stdout,
         flush=True,
     )

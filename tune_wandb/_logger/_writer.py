@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from tune_wandb._log_failures import LogFailures
+from tune_wandb._logger._media import MediaStore, without_missing
 from tune_wandb._results import ResultCleaner
 from tune_wandb._run import finish_run, is_offline, start_run
 
@@ -38,10 +39,11 @@ class Start:
 
 @attrs.frozen
 class Log:
-    """Log one Tune result to a trial's run."""
+    """Log one Tune result to a trial's run, with the media files its objects point to."""
 
     trial_id: str
     result: Mapping[str, Any]
+    files: Mapping[str, bytes] = attrs.field(factory=dict)
 
 
 @attrs.frozen
@@ -99,7 +101,11 @@ class RunWriter:
     """Owns the logger's runs; carries out operations one at a time, in one process."""
 
     _runs: dict[str, OpenRun] = attrs.field(factory=dict, init=False)
+    #: Finished runs, by trial id.
     records: dict[str, RunRecord] = attrs.field(factory=dict, init=False)
+    #: Metric keys warned about, across the experiment's trials: one warning per key.
+    _warned: set[str] = attrs.field(factory=set, init=False)
+    _media: MediaStore = attrs.field(factory=MediaStore, init=False)
 
     def handle(self, op: Start | Log | Save | Finish) -> None:
         """Carry out one operation (in the process that owns the runs)."""
@@ -110,7 +116,13 @@ class RunWriter:
         if held is None:
             return  # the run failed to start; that was reported
         if isinstance(op, Log):
-            self._log(held, op.result)
+            result = op.result
+            missing = self._media.restore(result, op.files)
+            if missing:
+                result, dropped = without_missing(result, missing)
+                for key, why in dropped.items():
+                    held.cleaner.warn_once(key, why)
+            self._log(held, result)
         elif isinstance(op, Save):
             self._save(held, op.path)
         else:
@@ -128,7 +140,12 @@ class RunWriter:
         self._runs[plan.trial_id] = OpenRun(
             run=run,
             plan=plan,
-            cleaner=ResultCleaner(excludes=plan.excludes, log_config=plan.log_config),
+            cleaner=ResultCleaner(
+                excludes=plan.excludes,
+                log_config=plan.log_config,
+                trial=plan.trial_id,
+                warned=self._warned,
+            ),
             failures=LogFailures(plan.run_id),
         )
 
@@ -147,7 +164,7 @@ class RunWriter:
                 if isinstance(iteration, int) and iteration > held.last_step
                 else held.last_step + 1
             )
-            held.run.log(cleaned.metrics, step=step, commit=True)
+            _log_row(held, cleaned.metrics, step)
             held.last_step = step
             held.failures.logged += 1
         except Exception as error:  # noqa: BLE001 - counted, reported once at finish
@@ -170,7 +187,7 @@ class RunWriter:
         run = held.run
         finished = finish_run(run, exit_code=exit_code, timeout=plan.upload_timeout)
         offline = is_offline(run)
-        self.records[plan.run_id] = RunRecord(
+        self.records[plan.trial_id] = RunRecord(
             run_id=plan.run_id,
             trial_id=plan.trial_id,
             folder=plan.folder,
@@ -183,13 +200,39 @@ class RunWriter:
         )
 
     def close_all(self) -> None:
-        """Finish every run still open, as failed: its trial never ended."""
+        """Finish every run still open, as failed: its trial never ended (one warning)."""
         started = time.monotonic()
-        for held in list(self._runs.values()):
+        open_runs = list(self._runs.values())
+        if open_runs:
             logger.warning(
-                "tune-wandb: trial %r had not ended when the experiment did; its run is "
-                "marked failed.",
-                held.plan.run_id,
+                "tune-wandb: %d trial(s) had not ended when the experiment did; their runs "
+                "are marked failed (exit code 1), with every row Tune received: %s",
+                len(open_runs),
+                ", ".join(held.plan.run_id for held in open_runs),
             )
+        for held in open_runs:
             self._finish(held, exit_code=1)
         logger.debug("tune-wandb: closed runs in %.2f s", time.monotonic() - started)
+
+
+def _log_row(held: OpenRun, metrics: dict[str, Any], step: int) -> None:
+    """Log one row; a value W&B fails on (a media file gone) costs only itself.
+
+    Connection errors (W&B's service is gone) are raised for the caller to count.
+    """
+    try:
+        held.run.log(metrics, step=step, commit=True)
+        return
+    except ConnectionError:
+        raise
+    except Exception:  # noqa: BLE001 - find the value at fault, below
+        pass
+    for key, value in metrics.items():
+        try:
+            held.run.log({key: value}, step=step, commit=False)
+        except ConnectionError:
+            raise
+        except Exception as error:  # noqa: BLE001 - this value only; warned once per key
+            why = f"{type(value).__name__} failed ({type(error).__name__}: {error})"
+            held.cleaner.warn_once(key, f"is not logged: {why}")
+    held.run.log({}, step=step, commit=True)

@@ -4,19 +4,31 @@ Tune's event loop runs in the driver; ``wandb.log`` costs about a millisecond
 of Python time per row, and in a thread of the driver it competes with the
 event loop for the GIL. Here the driver only pickles each operation onto a
 queue (a sender thread sends it); one child process, for all trials, owns
-every run with a :class:`~tune_wandb._writer.RunWriter`. Its log records are
-re-emitted in the driver, and its run records come back at close.
+every run with a :class:`~tune_wandb._logger._writer.RunWriter`. Its log
+records are re-emitted in the driver, and its run records come back at close.
 
-The child is ``python -m tune_wandb._logger._writer_process``, not a ``multiprocessing``
-process: those re-import the user's script as ``__mp_main__``, and a Tune
-script without an ``if __name__ == "__main__":`` guard then started a second
-experiment inside the writer (seen). It connects back over a
-``multiprocessing.connection`` socket authenticated by a key it reads from
-its stdin, and imports neither Ray nor the user's code.
+The child is ``python -m tune_wandb._logger._writer_process``, not a
+``multiprocessing`` process: those re-import the user's script as
+``__mp_main__``, and a Tune script without an ``if __name__ == "__main__":``
+guard then started a second experiment inside the writer (seen). It connects
+back over a ``multiprocessing.connection`` socket authenticated by a key it
+reads from its stdin, and imports neither Ray nor the user's code. It runs in
+a session of its own and ignores SIGINT and SIGTERM: a terminal's Ctrl-C
+reaches the driver, which decides when the writer stops.
+
+The driver supervises it. Each operation carries a sequence number and the
+child confirms what it has carried out; the driver keeps what is unconfirmed,
+and what was confirmed in the last few seconds (wandb writes a run's file
+every second). If the child dies (``kill -9``, the OOM killer), the driver
+warns once, starts a new one, reopens the open runs (the same run ids: online
+they resume, offline they continue in a new folder beside the old one) and
+sends again what it kept, so no row Tune received is lost. If no writer can be
+had, the driver warns once, counts what it could not log, and Tune goes on.
 """
 
 from __future__ import annotations
 
+import collections
 import io
 import logging
 import logging.handlers
@@ -24,26 +36,37 @@ import os
 import pickle
 import queue
 import secrets
+import signal
+import socket
+import struct
 import subprocess
 import sys
 import threading
+import time
+from multiprocessing import AuthenticationError
 from multiprocessing.connection import Client, Connection, Listener
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
-from tune_wandb._logger._writer import Close, Log, Op, RunRecord, RunWriter
+import attrs
+
+from tune_wandb._logger._writer import Close, Finish, Log, Op, RunRecord, RunWriter, Start
+from tune_wandb._plan import FLUSH_INTERVAL
+from tune_wandb._results import Unsendable
 
 logger = logging.getLogger("tune_wandb")
 
-
-class _Unpicklable:
-    """Stands in for a result value that cannot cross to the writer process."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    def __repr__(self) -> str:
-        return self.text
+#: Each message to the child: the operation's sequence number, then the pickled operation.
+_HEADER: Final = struct.Struct("!Q")
+#: Seconds a confirmed operation is kept for a resend: wandb writes a run's file every
+#: FLUSH_INTERVAL, so what was confirmed longer ago than this is on disk.
+_RETAIN: Final = 3 * FLUSH_INTERVAL
+#: Writers started after the first, at most, before the driver gives up.
+MAX_RESTARTS: Final = 3
+#: Seconds a new writer process may take to connect.
+_CONNECT_TIMEOUT: Final = 120.0
+#: The child confirms at least every this many operations, and whenever it is idle.
+_ACK_EVERY: Final = 256
 
 
 class _Pickler(pickle.Pickler):
@@ -51,13 +74,13 @@ class _Pickler(pickle.Pickler):
 
     The writer does not import the user's script, so an object of a class
     defined there could not be unpickled; it crosses as a placeholder, which
-    result cleaning then drops with its one warning.
+    result cleaning then drops with its one warning naming the type.
     """
 
     def reducer_override(self, obj: Any) -> Any:
         cls = obj if isinstance(obj, type) else type(obj)
         if getattr(cls, "__module__", None) == "__main__":
-            return _Unpicklable, (f"<unpicklable {cls.__name__}>",)
+            return Unsendable, (cls.__name__,)
         return NotImplemented
 
 
@@ -79,8 +102,8 @@ def _dumps(op: Op) -> bytes:
             _pickle(value)
             result[key] = value
         except Exception:  # noqa: BLE001 - the child warns once and drops it
-            result[key] = _Unpicklable(f"<unpicklable {type(value).__name__}>")
-    return _pickle(Log(op.trial_id, result))
+            result[key] = Unsendable(type(value).__name__)
+    return _pickle(attrs.evolve(op, result=result))
 
 
 class _ToDriver:
@@ -97,6 +120,9 @@ class _ToDriver:
 
 def _child(address: str, authkey: bytes) -> None:
     """The writer process: carry out operations until Close, then send the records."""
+    # The driver decides when the writer stops (a terminal's Ctrl-C reaches it too).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     conn = Client(address, authkey=authkey)
     to_driver = _ToDriver(conn)
     own = logging.getLogger("tune_wandb")
@@ -106,6 +132,7 @@ def _child(address: str, authkey: bytes) -> None:
     import wandb  # noqa: F401 - imported now, while the driver starts its trials
 
     writer = RunWriter()
+    unconfirmed = 0
     while True:
         try:
             data = conn.recv_bytes()
@@ -114,114 +141,105 @@ def _child(address: str, authkey: bytes) -> None:
             own.handlers = [logging.StreamHandler()]
             writer.close_all()
             return
+        (seq,) = _HEADER.unpack_from(data)
         try:
-            op = pickle.loads(data)
+            op = pickle.loads(memoryview(data)[_HEADER.size :])
         except Exception:  # noqa: BLE001 - one unreadable row must not end the writer
             own.exception("tune-wandb: an operation for the writer could not be read")
-            continue
+            op = None
         if isinstance(op, Close):
             writer.close_all()
             to_driver.put_nowait(("records", writer.records))
+            to_driver.put_nowait(("closed", seq))
             return
-        try:
-            writer.handle(op)
-        except Exception:  # noqa: BLE001 - the writer must outlive any one operation
-            own.exception("tune-wandb: internal error handling %s", type(op).__name__)
+        if op is not None:
+            try:
+                writer.handle(op)
+            except Exception:  # noqa: BLE001 - the writer must outlive any one operation
+                own.exception("tune-wandb: internal error handling %s", type(op).__name__)
+            record = writer.records.get(op.trial_id) if isinstance(op, Finish) else None
+            if record is not None:
+                to_driver.put_nowait(("records", {op.trial_id: record}))
+        unconfirmed += 1
+        if unconfirmed >= _ACK_EVERY or not conn.poll(0):
+            to_driver.put_nowait(("done", seq))
+            unconfirmed = 0
+
+
+class _DiedEarly(Exception):
+    """A new writer process ended before it connected."""
+
+
+@attrs.define
+class _Sent:
+    """An operation handed to a writer process, kept until it is safely written."""
+
+    seq: int
+    trial_id: str | None
+    kind: type[Op]
+    data: bytes
+    confirmed_at: float | None = None
+
+
+#: Put on the outbox to make the sender look at the writer process's state.
+_WAKE: Final = _Sent(seq=0, trial_id=None, kind=Close, data=b"")
 
 
 class WriterProcess:
     """A driver-side handle on the writer process: ``submit`` never blocks on W&B."""
 
     def __init__(self) -> None:
-        self._outbox: queue.SimpleQueue[bytes] | None = None
-        self._process: subprocess.Popen[bytes] | None = None
-        self._done = threading.Event()
+        self._outbox: queue.SimpleQueue[_Sent] = queue.SimpleQueue()
         self._lock = threading.Lock()
+        self._done = threading.Event()
+        self._sender: threading.Thread | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._conn: Connection | None = None
+        self._generation = 0
+        self._seq = 0
+        #: Each trial's Start, to reopen its run in a new writer.
+        self._starts: dict[str, bytes] = {}
+        #: Trials whose Finish a writer carried out: their runs are complete.
+        self._finished: set[str] = set()
+        self._pending: collections.deque[_Sent] = collections.deque()
+        self._given_up = False
+        #: How the last writer process ended, for the warning.
+        self._death = ""
+        self._closed = False
+        #: Rows that no writer could log, by trial id (after the driver gave up).
+        self.lost_rows: dict[str, int] = {}
         self.records: dict[str, RunRecord] = {}
+
+    # -- the driver's side -----------------------------------------------------
 
     def start(self) -> None:
         """Start the writer process now (it imports wandb while Ray starts trials)."""
         with self._lock:
-            if self._process is None:
-                self._start()
+            if self._sender is None:
+                self._sender = threading.Thread(
+                    target=self._send_forever, name="tune-wandb-writer-link", daemon=True
+                )
+                self._sender.start()
 
     def submit(self, op: Op) -> None:
         """Queue ``op`` for the writer process, starting it on first use."""
         self.start()
-        assert self._outbox is not None
-        self._outbox.put(_dumps(op))
-
-    def _start(self) -> None:
-        authkey = secrets.token_bytes(32)
-        listener = Listener(authkey=authkey)
-        self._outbox = queue.SimpleQueue()
-        self._done.clear()
-        # The child finds this very tune_wandb, however the driver found it.
-        here = str(Path(__file__).resolve().parents[2])
-        path = os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH")) if p)
-        env = {**os.environ, "PYTHONPATH": path}
-        # wandb puts its service's address in the environment of a process that used
-        # wandb (a driver script calling wandb.init); the writer starts its own.
-        env.pop("WANDB_SERVICE", None)
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "tune_wandb._logger._writer_process", str(listener.address)],
-            stdin=subprocess.PIPE,
-            env=env,
-        )
-        assert self._process.stdin is not None
-        self._process.stdin.write(authkey.hex().encode() + b"\n")
-        self._process.stdin.close()
-        threading.Thread(
-            target=self._serve,
-            args=(listener, self._outbox),
-            name="tune-wandb-writer-link",
-            daemon=True,
-        ).start()
-
-    def _serve(self, listener: Listener, outbox: queue.SimpleQueue[bytes]) -> None:
-        """Accept the child's connection, then send it every queued operation."""
-        try:
-            conn = listener.accept()
-        except (OSError, EOFError):
-            logger.warning("tune-wandb: the W&B writer process never connected.")
-            return
-        finally:
-            listener.close()
-        threading.Thread(
-            target=self._listen, args=(conn,), name="tune-wandb-listener", daemon=True
-        ).start()
-        while True:
-            data = outbox.get()
-            try:
-                conn.send_bytes(data)
-            except OSError:
-                return
-            if data == _CLOSE:
-                return
-
-    def _listen(self, conn: Connection) -> None:
-        while True:
-            try:
-                item = conn.recv()
-            except (EOFError, OSError):
-                self._done.set()  # the child ended; close() need not wait for it
-                return
-            if isinstance(item, logging.LogRecord):
-                logging.getLogger(item.name).handle(item)
-            elif isinstance(item, tuple) and item[0] == "records":
-                self.records.update(item[1])
-                self._done.set()
-                return
+        with self._lock:
+            self._seq += 1
+            seq = self._seq
+        trial_id = op.plan.trial_id if isinstance(op, Start) else getattr(op, "trial_id", None)
+        data = _dumps(op)
+        if isinstance(op, Start):
+            self._starts[op.plan.trial_id] = data
+        self._outbox.put(_Sent(seq, trial_id, type(op), _HEADER.pack(seq) + data))
 
     def close(self, timeout: float) -> bool:
         """Finish every run and end the process; wait at most ``timeout`` seconds."""
-        with self._lock:
-            process, outbox = self._process, self._outbox
-            self._process = None
-        if process is None or outbox is None:
+        if self._sender is None:
             return True
-        outbox.put(_CLOSE)
+        self.submit(Close())
         finished = self._done.wait(timeout)
+        self._closed = True  # past this, a writer that dies is not replaced
         if not finished:
             logger.warning(
                 "tune-wandb: W&B runs were still being written after %.0f s "
@@ -233,8 +251,213 @@ class WriterProcess:
         # hooks can take seconds), and Tune need not wait for that.
         return True
 
+    # -- the sender thread: one for the handle's life, across writer processes ----
 
-_CLOSE = _pickle(Close())
+    def _send_forever(self) -> None:
+        conn = self._connect()
+        while True:
+            sent = self._outbox.get()
+            if sent is _WAKE:
+                if self._conn is None and not self._given_up and not self._done.is_set():
+                    conn = self._connect()
+                continue
+            with self._lock:
+                self._pending.append(sent)
+            if self._given_up:
+                self._count_lost([sent])
+                if sent.kind is Close:
+                    self._done.set()
+                continue
+            if conn is None:
+                continue  # a writer is being replaced; this is sent again to the new one
+            try:
+                conn.send_bytes(sent.data)
+            except OSError:
+                conn = None  # the listener notices the process is gone and wakes us
+
+    def _connect(self) -> Connection | None:
+        """Start a writer process, connect it, and send it again what it must redo."""
+        while True:
+            if self._generation > MAX_RESTARTS:
+                self._give_up(f"the last one {self._death}; it died more than {MAX_RESTARTS} times")
+                return None
+            self._generation += 1
+            try:
+                conn = self._spawn()
+            except _DiedEarly:
+                continue
+            except Exception as error:  # noqa: BLE001 - Tune goes on without W&B
+                self._give_up(f"a new one could not be started ({type(error).__name__}: {error})")
+                return None
+            try:
+                self._resend(conn)
+            except OSError:
+                continue  # it died again at once
+            with self._lock:
+                self._conn = conn
+            return conn
+
+    def _spawn(self) -> Connection:
+        authkey = secrets.token_bytes(32)
+        listener = Listener(authkey=authkey)
+        # The child finds this very tune_wandb, however the driver found it.
+        here = str(Path(__file__).resolve().parents[2])
+        path = os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH")) if p)
+        env = {**os.environ, "PYTHONPATH": path}
+        # wandb puts its service's address in the environment of a process that used
+        # wandb (a driver script calling wandb.init); the writer starts its own.
+        env.pop("WANDB_SERVICE", None)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tune_wandb._logger._writer_process", str(listener.address)],
+            stdin=subprocess.PIPE,
+            env=env,
+            start_new_session=True,  # a terminal's Ctrl-C is for the driver alone
+        )
+        assert process.stdin is not None
+        process.stdin.write(authkey.hex().encode() + b"\n")
+        process.stdin.close()
+        # accept() has no timeout of its own, and closing the listener does not wake
+        # it: if the process ends first or takes too long, a watchdog knocks once.
+        accepted = threading.Event()
+
+        def watch() -> None:
+            deadline = time.monotonic() + _CONNECT_TIMEOUT
+            while not accepted.wait(0.1):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    _knock(listener.address)
+                    return
+
+        threading.Thread(target=watch, name="tune-wandb-connect-watch", daemon=True).start()
+        try:
+            conn = listener.accept()
+        except (OSError, EOFError, AuthenticationError):
+            if process.poll() is None:
+                process.kill()
+                raise TimeoutError(f"it did not connect within {_CONNECT_TIMEOUT:.0f} s") from None
+            self._death = f"(pid {process.pid}) died before it connected ({_exit_reason(process)})"
+            raise _DiedEarly from None
+        finally:
+            accepted.set()
+            listener.close()
+        self._process = process
+        threading.Thread(
+            target=self._listen,
+            args=(conn, process, self._generation),
+            name="tune-wandb-listener",
+            daemon=True,
+        ).start()
+        return conn
+
+    def _resend(self, conn: Connection) -> None:
+        """In a new writer: reopen the open runs, then send what is unconfirmed or recent."""
+        with self._lock:
+            pending = [s for s in self._pending if s.trial_id not in self._finished]
+            reopen = [
+                trial
+                for trial in self._starts
+                if trial not in self._finished and self._generation > 1
+            ]
+        resent = 0
+        for trial in reopen:
+            conn.send_bytes(_HEADER.pack(0) + self._starts[trial])
+        for sent in pending:
+            conn.send_bytes(sent.data)
+            resent += 1
+        if self._generation > 1:
+            logger.warning(
+                "tune-wandb: the W&B writer process %s; a new one took over: %d open run(s) "
+                "continue under their run ids (offline: in a new folder beside the first), "
+                "and %d operation(s) it may not have written were sent again.",
+                self._death,
+                len(reopen),
+                resent,
+            )
+
+    # -- the listener thread: one per writer process -------------------------------
+
+    def _listen(self, conn: Connection, process: subprocess.Popen[bytes], generation: int) -> None:
+        while True:
+            try:
+                item = conn.recv()
+            except (EOFError, OSError):
+                break
+            if isinstance(item, logging.LogRecord):
+                logging.getLogger(item.name).handle(item)
+            elif isinstance(item, tuple) and item[0] == "done":
+                self._confirm(item[1])
+            elif isinstance(item, tuple) and item[0] == "records":
+                self.records.update(item[1])
+            elif isinstance(item, tuple) and item[0] == "closed":
+                self._done.set()
+                process.wait()  # it exits by itself once wandb's exit hooks ran; reap it
+                return
+        # The process ended without being closed: it died.
+        with self._lock:
+            if self._conn is conn:
+                self._conn = None
+        if self._done.is_set() or self._closed:
+            return
+        self._death = f"(pid {process.pid}) died ({_exit_reason(process)})"
+        self._outbox.put(_WAKE)
+
+    def _confirm(self, seq: int) -> None:
+        now = time.monotonic()
+        with self._lock:
+            for sent in self._pending:
+                if sent.seq > seq:
+                    break
+                if sent.confirmed_at is None:
+                    sent.confirmed_at = now
+                    if sent.kind is Finish and sent.trial_id is not None:
+                        self._finished.add(sent.trial_id)
+                        self._starts.pop(sent.trial_id, None)
+            while self._pending and (
+                (confirmed := self._pending[0].confirmed_at) is not None
+                and now - confirmed > _RETAIN
+            ):
+                self._pending.popleft()
+
+    def _give_up(self, why: str) -> None:
+        with self._lock:
+            self._given_up = True
+            pending = list(self._pending)
+            self._pending.clear()
+        logger.warning(
+            "tune-wandb: no W&B writer process could be had (%s); Tune goes on, and rows "
+            "reported from now on are not logged (counted in the summary).",
+            why,
+        )
+        self._count_lost([s for s in pending if s.confirmed_at is None])
+        if any(s.kind is Close for s in pending):
+            self._done.set()
+
+    def _count_lost(self, sent: list[_Sent]) -> None:
+        for item in sent:
+            if item.kind is Log and item.trial_id is not None:
+                self.lost_rows[item.trial_id] = self.lost_rows.get(item.trial_id, 0) + 1
+
+
+def _knock(address: Any) -> None:
+    """Connect to a listener and hang up, which makes its ``accept()`` raise."""
+    family = socket.AF_UNIX if isinstance(address, str) else socket.AF_INET
+    try:
+        with socket.socket(family) as knock:
+            knock.connect(address)
+    except OSError:
+        pass  # the listener is gone already
+
+
+def _exit_reason(process: subprocess.Popen[bytes]) -> str:
+    try:
+        code = process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        return "its connection dropped"
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"
 
 
 if __name__ == "__main__":
