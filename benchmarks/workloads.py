@@ -9,7 +9,7 @@ import attrs
 from ray import tune
 from ray.air.integrations.wandb import WandbLoggerCallback
 
-from benchmarks.trainables.ours import ClassMixin, decorated
+from benchmarks.trainables.ours import ClassMixin, decorated, set_up
 from benchmarks.trainables.plain import PlainClass, plain
 from benchmarks.trainables.ray_reference import PROJECT, ray_setup_wandb
 from tune_wandb import WandbLogger
@@ -63,6 +63,7 @@ VARIANTS = [
     "ours_logger",
     "ours_decorator",
     "ours_class",
+    "ours_setup_wandb",
     "ray_logger",
     "ray_setup_wandb",
 ]
@@ -88,6 +89,8 @@ def run_variant(variant: str, workload: Workload, storage: Path) -> None:
     elif variant == "ours_class":
         trainable = ClassMixin
         config["wandb"] = {"project": PROJECT}
+    elif variant == "ours_setup_wandb":
+        trainable = set_up
     elif variant == "ray_setup_wandb":
         trainable = ray_setup_wandb
     elif variant != "none":

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import psutil
 import wandb
 from ray import tune
 
@@ -130,3 +132,52 @@ class Counter(WandbTrainableMixin, tune.Trainable):
         self.a = new_config["a"]
         self.fail_at = new_config.get("fail_at")
         return True
+
+
+def reports_steadily(config: dict[str, Any]) -> None:
+    """Reports i = 1..steps, sleeping ``pause`` seconds after each."""
+    for i in range(1, config["steps"] + 1):
+        tune.report({"i": i})
+        time.sleep(config["pause"])
+
+
+def newest_writer_process() -> psutil.Process | None:
+    """The logger's writer process this test started last (older ones may linger)."""
+    writers = []
+    for proc in psutil.Process().children():
+        try:
+            if "_writer_process" in " ".join(proc.cmdline()):
+                writers.append(proc)
+        except psutil.Error:  # a process that just ended
+            continue
+    return max(writers, key=lambda proc: proc.create_time(), default=None)
+
+
+def fit_then_restore(
+    trainable: Any, results: Path, marker: Path, config: dict[str, Any], **run: Any
+) -> tuple[Any, Any]:
+    """A Tuner whose trials fail until ``marker`` exists, then its Tuner.restore; both grids."""
+    run_config = tune.RunConfig(name="restore", storage_path=str(results), verbose=0, **run)
+    param_space = {"marker": str(marker), **config}
+    grid = tune.Tuner(trainable, param_space=param_space, run_config=run_config).fit()
+    marker.touch()
+    restored = tune.Tuner.restore(str(results / "restore"), trainable, resume_errored=True).fit()
+    return grid, restored
+
+
+def trial_ids(grid: Any) -> set[str]:
+    """The trial ids of a ResultGrid."""
+    return {str(result.metrics["trial_id"]) for result in grid}
+
+
+def exit_codes_by_run(root: Path) -> dict[str, list[int | None]]:
+    """Each run id below ``root`` with the sorted exit codes of its logs (one per attempt)."""
+    from tests.wandb_reader import read_run_logs
+
+    codes: dict[str, list[int | None]] = {}
+    for log in read_run_logs(root):
+        codes.setdefault(log.run_id, []).append(log.exit_code)
+    return {
+        run_id: sorted(c, key=lambda code: -1 if code is None else code)
+        for run_id, c in codes.items()
+    }

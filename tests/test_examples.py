@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from examples import class_mixin, decorator, demo, logger, pbt, tuner
+from examples import class_mixin, decorator, demo, logger, pbt, train, tuner
 from tests.wandb_reader import read_runs
 
 EXAMPLES: dict[str, tuple[Callable[[str], Any], int]] = {
@@ -17,6 +17,7 @@ EXAMPLES: dict[str, tuple[Callable[[str], Any], int]] = {
     "class_mixin": (class_mixin.main, 2),
     "pbt": (pbt.main, 4),
     "tuner": (tuner.main, 3),
+    "train": (train.main, 2),
 }
 
 

@@ -12,14 +12,18 @@ ROOT = Path(__file__).parent.parent
 
 
 def test_public_names() -> None:
-    """__all__ lists exactly the three entry points and the settings, sorted."""
+    """__all__ lists exactly the entry points and the settings, sorted; each imports."""
     assert tune_wandb.__all__ == sorted(tune_wandb.__all__)
     assert set(tune_wandb.__all__) == {
         "WandbLogger",
         "WandbSettings",
+        "WandbTrainCallback",
         "WandbTrainableMixin",
+        "setup_wandb",
         "wandb_mixin",
     }
+    for name in tune_wandb.__all__:
+        assert getattr(tune_wandb, name).__name__ == name
 
 
 def test_missing_wandb_says_how_to_install_it() -> None:

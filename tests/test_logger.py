@@ -18,13 +18,16 @@ from tests.helpers import (
     PBTTrainable,
     checkpoints,
     dies,
+    exit_codes_by_run,
     fails,
     fails_once,
     files_containing,
+    fit_then_restore,
     interrupted,
     reports,
     reports_arrays,
     reports_wandb_names,
+    trial_ids,
 )
 from tests.wandb_reader import read_run_logs, read_runs
 from tune_wandb import WandbLogger, WandbSettings
@@ -245,27 +248,15 @@ class TestLifecycle:
         self, ray_session: None, results: Path, tmp_path: Path
     ) -> None:
         """Tuner.restore of an interrupted experiment writes under the same run ids, no new ones."""
-        marker = tmp_path / "interrupted"
-        config = {"marker": str(marker), "a": tune.grid_search([1, 2])}
-        run_config = tune.RunConfig(
-            name="restore",
-            storage_path=str(results),
-            verbose=0,
+        grid, restored = fit_then_restore(
+            interrupted,
+            results,
+            tmp_path / "m",
+            {"a": tune.grid_search([1, 2])},
             callbacks=[WandbLogger(project="p", summary=False)],
         )
-        grid = tune.Tuner(interrupted, param_space=config, run_config=run_config).fit()
-        assert grid.num_errors == 2
-        first = read_run_logs(results)
-        marker.touch()
-        restored = tune.Tuner.restore(
-            str(results / "restore"), interrupted, resume_errored=True
-        ).fit()
-        assert restored.num_errors == 0
-        logs = read_run_logs(results)
-        assert {log.run_id for log in logs} == {log.run_id for log in first}
-        assert len(first) == 2
-        resumed = [log for log in logs if log not in first]
-        assert all(log.exit_code == 0 for log in resumed)
+        assert (grid.num_errors, restored.num_errors) == (2, 0)
+        assert exit_codes_by_run(results) == {trial: [0, 1] for trial in trial_ids(restored)}
 
 
 def test_script_without_main_guard_runs_once_and_logs(tmp_path: Path) -> None:
@@ -330,16 +321,11 @@ def test_the_key_is_in_no_file_written(
         name="run",
         verbose=0,
     )
-    marker = tmp_path / "interrupted"
-    run_config = tune.RunConfig(
-        name="tuner", storage_path=str(results), verbose=0, callbacks=[WandbLogger(**kwargs)]
+    grid, restored = fit_then_restore(
+        interrupted, results, tmp_path / "interrupted", {}, callbacks=[WandbLogger(**kwargs)]
     )
-    grid = tune.Tuner(interrupted, param_space={"marker": str(marker)}, run_config=run_config).fit()
-    assert grid.num_errors == 1
-    assert (results / "tuner" / "tuner.pkl").exists()
-    marker.touch()
-    restored = tune.Tuner.restore(str(results / "tuner"), interrupted, resume_errored=True).fit()
-    assert restored.num_errors == 0
+    assert (grid.num_errors, restored.num_errors) == (1, 0)
+    assert (results / "restore" / "tuner.pkl").exists()
     assert len(read_run_logs(results)) == 3  # run, tuner, restored: each offline, W&B refused
     wandb_folders = [Path(os.environ[v]) for v in ("WANDB_CONFIG_DIR", "WANDB_CACHE_DIR")]
     for folder in [results, _session_dir(), *wandb_folders]:

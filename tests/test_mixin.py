@@ -12,7 +12,7 @@ import wandb
 from ray import tune
 
 from examples.decorator import train_fn  # the seed's example, as shipped
-from tests.helpers import Counter, by_trial
+from tests.helpers import Counter, by_trial, exit_codes_by_run, fit_then_restore, trial_ids
 from tests.wandb_reader import read_run_logs, read_runs
 from tune_wandb import WandbTrainableMixin, wandb_mixin
 from tune_wandb._plan import FLUSH_INTERVAL
@@ -235,23 +235,10 @@ class TestContinuation:
         self, ray_session: None, results: Path, tmp_path: Path
     ) -> None:
         """Tuner.restore of an errored experiment writes under the trials' run ids, no new ones."""
-        marker = tmp_path / "interrupted"
-        config = {"marker": str(marker), "a": tune.grid_search([1, 2]), "wandb": WANDB}
-        run_config = tune.RunConfig(name="restore", storage_path=str(results), verbose=0)
-        grid = tune.Tuner(fails_until_marker, param_space=config, run_config=run_config).fit()
-        assert grid.num_errors == 2
-        first = read_run_logs(results)
-        assert len(first) == 2
-        marker.touch()
-        restored = tune.Tuner.restore(
-            str(results / "restore"), fails_until_marker, resume_errored=True
-        ).fit()
-        assert restored.num_errors == 0
-        logs = read_run_logs(results)
-        assert {log.run_id for log in logs} == {log.run_id for log in first}
-        resumed = [log for log in logs if log.path not in {f.path for f in first}]
-        assert len(resumed) == 2
-        assert all(log.exit_code == 0 for log in resumed)
+        config = {"a": tune.grid_search([1, 2]), "wandb": WANDB}
+        grid, restored = fit_then_restore(fails_until_marker, results, tmp_path / "m", config)
+        assert (grid.num_errors, restored.num_errors) == (2, 0)
+        assert exit_codes_by_run(results) == {trial: [0, 1] for trial in trial_ids(restored)}
 
 
 class TestSettingsErrors:

@@ -7,13 +7,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-import psutil
 import pytest
-from ray import tune
 from ray.tune import Callback
 from ray.tune.experiment import Trial
 
-from tests.helpers import UNREACHABLE
+from tests.helpers import UNREACHABLE, newest_writer_process, reports_steadily
 from tests.wandb_reader import read_runs
 from tune_wandb import WandbLogger, WandbSettings
 from tune_wandb._identity import TrialIdentity
@@ -97,12 +95,6 @@ class TestRunWriter:
         assert "w_a, w_b" in warning
 
 
-def slow_reports(config: dict[str, Any]) -> None:
-    for i in range(1, 9):
-        tune.report({"i": i})
-        time.sleep(0.3)
-
-
 class KillsWritersService(Callback):
     """At the fourth result, SIGKILLs the writer process's wandb-core: a real mid-run failure.
 
@@ -119,15 +111,9 @@ class KillsWritersService(Callback):
         if result["training_iteration"] != 4 or self.killed:
             return
         time.sleep(3 * FLUSH_INTERVAL)  # the rows so far are on disk before the fault
-        writers = []
-        for proc in psutil.Process().children():
-            try:
-                if "_writer_process" in " ".join(proc.cmdline()):
-                    writers.append(proc)
-            except psutil.Error:  # a process that just ended
-                continue
-        newest = max(writers, key=lambda proc: proc.create_time())  # this experiment's
-        for proc in newest.children():
+        writer = newest_writer_process()
+        assert writer is not None
+        for proc in writer.children():
             if proc.name().startswith("wandb-core"):
                 proc.kill()
                 self.killed += 1
@@ -141,7 +127,9 @@ def test_rows_lost_to_a_dead_service_are_counted(
     killer = KillsWritersService(results.parent / "killed")
     with caplog.at_level(logging.WARNING, logger="tune_wandb"):
         analysis = tune_run(
-            slow_reports, callbacks=[WandbLogger(project="p", summary=False), killer]
+            reports_steadily,
+            config={"steps": 8, "pause": 0.3},
+            callbacks=[WandbLogger(project="p", summary=False), killer],
         )
     assert killer.record.read_text() == "1"
     (trial,) = analysis.trials

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import logging
-import time
 from pathlib import Path
 from typing import Any
 
-import psutil
 import pytest
 from ray import tune
 from ray.tune import Callback
 from ray.tune.experiment import Trial
 
+from tests.helpers import newest_writer_process, reports_steadily
 from tests.wandb_reader import RunLog, read_run_logs, read_runs
 from tune_wandb import WandbLogger, WandbSettings
 from tune_wandb._identity import TrialIdentity
@@ -72,12 +71,6 @@ def test_close_is_bounded_by_the_upload_timeout(
     assert "wandb sync" in warning
 
 
-def steady_reports(config: dict[str, Any]) -> None:
-    for i in range(1, 31):
-        tune.report({"i": i})
-        time.sleep(0.05)
-
-
 class KillsTheWriter(Callback):
     """SIGKILLs the writer process at the 20th result of the experiment (as an OOM kill).
 
@@ -95,14 +88,10 @@ class KillsTheWriter(Callback):
         self.results += 1
         if self.results != 20 and not (self.always and self.results > 20):
             return
-        for proc in psutil.Process().children():
-            try:
-                if "_writer_process" not in " ".join(proc.cmdline()):
-                    continue
-            except psutil.Error:  # a process that just ended
-                continue
-            proc.kill()
-            self.record.write_text(str(proc.pid))
+        writer = newest_writer_process()
+        if writer is not None:
+            writer.kill()
+            self.record.write_text(str(writer.pid))
 
 
 def test_a_killed_writer_is_replaced_and_no_row_is_lost(
@@ -112,8 +101,8 @@ def test_a_killed_writer_is_replaced_and_no_row_is_lost(
     killer = KillsTheWriter(results.parent / "killed")
     with caplog.at_level(logging.WARNING, logger="tune_wandb"):
         analysis = tune_run(
-            steady_reports,
-            config={"a": tune.grid_search([1, 2, 3, 4])},
+            reports_steadily,
+            config={"a": tune.grid_search([1, 2, 3, 4]), "steps": 30, "pause": 0.05},
             callbacks=[WandbLogger(project="p", summary=False), killer],
         )
     assert killer.record.exists()
@@ -146,8 +135,8 @@ def test_a_writer_that_cannot_be_had_costs_no_trial(
     killer = KillsTheWriter(results.parent / "killed", always=True)
     with caplog.at_level(logging.WARNING, logger="tune_wandb"):
         analysis = tune_run(
-            steady_reports,
-            config={"a": tune.grid_search([1, 2])},
+            reports_steadily,
+            config={"a": tune.grid_search([1, 2]), "steps": 30, "pause": 0.05},
             callbacks=[WandbLogger(project="p"), killer],
         )
     assert all(t.status == "TERMINATED" for t in analysis.trials)

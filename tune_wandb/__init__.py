@@ -1,10 +1,13 @@
 """Ray Tune trials as Weights & Biases runs: one run per trial, typed.
 
-Three entry points, configured by the trial config's ``"wandb"`` key:
+Entry points, all configured by the trial config's ``"wandb"`` key:
 
 - :class:`WandbLogger`, a Tune ``LoggerCallback`` that logs every result;
 - :func:`wandb_mixin`, a decorator for function trainables (``wandb.log()``);
-- :class:`WandbTrainableMixin`, for class trainables (``self.wandb``).
+- :class:`WandbTrainableMixin`, for class trainables (``self.wandb``);
+- :func:`setup_wandb`, a drop-in for Ray's, in a Tune function or a Ray Train
+  worker, whose run is finished for you;
+- :class:`WandbTrainCallback`, one run per Ray Train run, from its controller.
 
 The names are imported on first use, so the logger's writer process, which
 imports this package, does not pay for importing Ray Tune.
@@ -26,8 +29,17 @@ if TYPE_CHECKING:
     from tune_wandb._logger._callback import WandbLogger
     from tune_wandb._mixin import WandbTrainableMixin, wandb_mixin
     from tune_wandb._settings import WandbSettings
+    from tune_wandb._train._callback import WandbTrainCallback
+    from tune_wandb._train._setup import setup_wandb
 
-__all__ = ["WandbLogger", "WandbSettings", "WandbTrainableMixin", "wandb_mixin"]
+__all__ = [
+    "WandbLogger",
+    "WandbSettings",
+    "WandbTrainCallback",
+    "WandbTrainableMixin",
+    "setup_wandb",
+    "wandb_mixin",
+]
 __version__ = "0.1.0"
 
 _HOMES = {
@@ -35,6 +47,8 @@ _HOMES = {
     "WandbSettings": "tune_wandb._settings",
     "WandbTrainableMixin": "tune_wandb._mixin",
     "wandb_mixin": "tune_wandb._mixin",
+    "WandbTrainCallback": "tune_wandb._train._callback",
+    "setup_wandb": "tune_wandb._train._setup",
 }
 
 

@@ -183,8 +183,8 @@ class RunPlan:
         init_kwargs = {k: v for k, v in given.items() if k not in _IDENTITY_KWARGS}
         init_kwargs.update(
             id=run_id,
-            name=name,
-            group=group,
+            name=name or None,  # none outside Tune and Train: wandb picks one
+            group=group or None,
             project=project,
             dir=folder,
             config=run_config,

@@ -1,4 +1,4 @@
-"""Ours: ``@wandb_mixin`` and ``WandbTrainableMixin``, logging every step."""
+"""Ours: ``@wandb_mixin``, ``WandbTrainableMixin`` and ``setup_wandb``, logging every step."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import wandb
 from ray import tune
 
 from benchmarks.trainables.plain import PlainClass, loss
-from tune_wandb import WandbTrainableMixin, wandb_mixin
+from tune_wandb import WandbTrainableMixin, setup_wandb, wandb_mixin
+
+PROJECT = "tune-wandb-bench"
 
 
 @wandb_mixin
@@ -27,3 +29,12 @@ class ClassMixin(WandbTrainableMixin, PlainClass):
         result = super().step()
         self.wandb.log({k: result[k] for k in ("loss", "step_metric")})
         return result
+
+
+def set_up(config: dict[str, Any]) -> None:
+    """``setup_wandb(config)`` and ``run.log`` each step; no finish (tune-wandb finishes it)."""
+    run = setup_wandb(config, project=PROJECT)
+    for step in range(config["steps"]):
+        metrics = {"loss": loss(config, step), "step_metric": step}
+        run.log(metrics)
+        tune.report(metrics)

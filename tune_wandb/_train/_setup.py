@@ -1,0 +1,139 @@
+"""``setup_wandb``: a drop-in for Ray's, whose run is finished for you, with every row.
+
+Ray's ``ray.air.integrations.wandb.setup_wandb`` leaves finishing the run to
+the user; used as its docstring shows, the worker was ended before wandb wrote
+(0 of 30 rows kept), and in a Ray Train V2 worker it logged one run per rank.
+This one takes the same arguments, reads ``config["wandb"]`` through
+:class:`~tune_wandb.WandbSettings`, names the run after the Tune trial or the
+Train run it is called in, and finishes it when that ends (exit code 1 if it
+raised), before Ray can end the process.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from tune_wandb._log_failures import LogFailures, guard_log
+from tune_wandb._plan import RunPlan, check_environment
+from tune_wandb._results import run_config
+from tune_wandb._run import finish_run, start_run
+from tune_wandb._settings import WandbSettings
+from tune_wandb._train._hosts import find_host
+
+if TYPE_CHECKING:
+    from wandb.sdk.wandb_run import Run
+
+logger = logging.getLogger("tune_wandb")
+
+_lock = threading.Lock()
+#: This process's open run from setup_wandb, with its trial and what finishes it.
+_open: dict[str, Any] = {}
+
+
+def setup_wandb(
+    config: Mapping[str, Any] | None = None,
+    api_key: str | None = None,
+    api_key_file: str | None = None,
+    rank_zero_only: bool = True,
+    **kwargs: Any,
+) -> Run:
+    """Start this trial's (or Train run's) W&B run and return it; it is also ``wandb.run``.
+
+    The same signature as Ray's ``setup_wandb``: ``config`` is the trial config
+    (or ``train_loop_config``), whose ``"wandb"`` key holds the settings;
+    ``api_key``/``api_key_file`` and ``**kwargs`` (``wandb.init`` arguments,
+    or any :class:`~tune_wandb.WandbSettings` field) override them.
+
+    - In a Tune function trainable, the run is the trial's: its id, name, and
+      the experiment as group; it continues on retry and restore.
+    - In a Ray Train worker, it is the Train run's: one run for the whole run,
+      continued by a worker group that Train restarts. With
+      ``rank_zero_only=True`` (the default) the other ranks get a disabled run,
+      which starts no process and writes nothing, so ``wandb.log`` costs nothing.
+    - Elsewhere it is ``wandb.init`` with these settings.
+
+    The run is finished when the training function ends (exit code 1 if it
+    raised), without a ``wandb.finish()`` call. Calling ``setup_wandb`` again
+    in the same trial returns the same run.
+
+    Example::
+
+        from tune_wandb import setup_wandb
+
+        def train_loop_per_worker(config):
+            run = setup_wandb(config, project="mnist")
+            for epoch in range(10):
+                run.log({"loss": 1 / (epoch + 1)})
+    """
+    settings = WandbSettings.for_trial(config or {})
+    overrides = dict(kwargs)
+    if api_key is not None:
+        overrides["api_key"] = api_key
+    if api_key_file is not None:
+        overrides["api_key_file"] = api_key_file
+    if overrides:
+        settings = WandbSettings.from_config(overrides, base=settings)
+    check_environment(settings)  # on every rank: the same error everywhere, none waits
+    host = find_host()
+    if rank_zero_only and host.rank not in (None, 0):
+        return _disabled_run()
+    if host.reports_to_tune:
+        _warn_inside_tune()
+        return _disabled_run()
+    with _lock:
+        held = _open.get("run")
+        if held is not None and _open.get("trial") == host.identity.trial_id:
+            run: Run = held
+            return run
+        _finish_open(exit_code=0)  # the previous trial on this (reused) process is over
+        plan = RunPlan.resolve(settings, host.identity, run_config(config or {}))
+        run = start_run(plan, reinit="finish_previous")
+        failures = LogFailures(plan.run_id)
+        guard_log(run, failures)
+        _open.update(run=run, trial=host.identity.trial_id, failures=failures, plan=plan)
+
+    def finish(exit_code: int) -> None:
+        with _lock:
+            if _open.get("run") is run:
+                _finish_open(exit_code)
+
+    host.attach(finish)
+    return run
+
+
+def _finish_open(exit_code: int) -> None:
+    """Finish the open run, if any (called with the lock held)."""
+    run = _open.pop("run", None)
+    if run is None:
+        return
+    failures: LogFailures = _open.pop("failures")
+    plan: RunPlan = _open.pop("plan")
+    _open.pop("trial", None)
+    failures.report()
+    finish_run(run, exit_code=exit_code, timeout=plan.upload_timeout)
+
+
+_warned_inside_tune = False
+
+
+def _warn_inside_tune() -> None:
+    global _warned_inside_tune
+    if not _warned_inside_tune:
+        _warned_inside_tune = True
+        logger.warning(
+            "tune-wandb: setup_wandb in a Ray Train worker whose reports go to a Tune trial "
+            "(TuneReportCallback) returns a disabled run: the trial's W&B run is written on "
+            "Tune's side (WandbLogger), with what the workers report through "
+            "ray.train.report, so each trial keeps one run."
+        )
+
+
+def _disabled_run() -> Run:
+    """A run that logs nothing, starts no wandb process and writes no file (other ranks)."""
+    import wandb
+
+    run: Run = wandb.init(mode="disabled", reinit="finish_previous")
+    return run
