@@ -92,3 +92,33 @@ def test_bad_ranks_value_fails_at_construction() -> None:
     """ranks must be "zero" or "all"."""
     with pytest.raises(ValueError, match="'zero' or 'all'"):
         WandbTrainCallback(ranks="some")  # type: ignore[arg-type]  # the wrong value is the test
+
+
+def reports_checkpoints(config: dict[str, Any]) -> None:
+    import tempfile
+
+    rank = ray.train.get_context().get_world_rank()
+    for i in range(1, 5):
+        with tempfile.TemporaryDirectory() as folder:
+            Path(folder, "model.txt").write_text(f"weights {i}")
+            checkpoint = ray.train.Checkpoint.from_directory(folder)
+            keep = i % 2 == 0 and rank == 0
+            ray.train.report({"i": i}, checkpoint=checkpoint if keep else None)
+
+
+def test_checkpoints_become_artifact_versions(ray_session: None, results: Path) -> None:
+    """upload_checkpoints=True: each reported checkpoint is a version of one artifact."""
+    trainer = DataParallelTrainer(
+        reports_checkpoints,
+        scaling_config=ray.train.ScalingConfig(num_workers=2),
+        run_config=ray.train.RunConfig(
+            name="cb",
+            storage_path=str(results),
+            callbacks=[WandbTrainCallback(project="train-cb", upload_checkpoints=True)],
+        ),
+    )
+    trainer.fit()
+    (run,) = read_runs(results).values()
+    assert run.column("i") == [1, 2, 3, 4]
+    assert len(run.artifacts) == 2
+    assert {a["name"] for a in run.artifacts} == {f"checkpoint-{run.run_id}"}

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from tune_wandb._log_failures import LogFailures, guard_log
-from tune_wandb._plan import RunPlan, check_environment
+from tune_wandb._plan import RunPlan, check_environment, resolve_project
 from tune_wandb._results import run_config
 from tune_wandb._run import finish_run, start_run
 from tune_wandb._settings import WandbSettings
@@ -76,10 +76,11 @@ def setup_wandb(
         overrides["api_key_file"] = api_key_file
     if overrides:
         settings = WandbSettings.from_config(overrides, base=settings)
-    check_environment(settings)  # on every rank: the same error everywhere, none waits
+    resolve_project(settings)  # on every rank: the same error everywhere, none waits
     host = find_host()
     if rank_zero_only and host.rank not in (None, 0):
-        return _disabled_run()
+        return _disabled_run()  # a rank that logs nothing needs no key
+    check_environment(settings)
     if host.reports_to_tune:
         _warn_inside_tune()
         return _disabled_run()
