@@ -73,7 +73,10 @@ def test_ctrl_c_finishes_every_run_with_every_row(tmp_path: Path, name: str, gro
         assert all(run.exit_code == 1 for run in runs.values())
         assert output.count("had not ended when the experiment did") == 1
         assert "W&B runs (2):" in output
-        assert "Traceback" not in output
+        # The writer outlived the signal: no KeyboardInterrupt, no traceback of its own.
+        # (Ray's workers may print their own on SIGTERM; those are not ours.)
+        assert "KeyboardInterrupt" not in output
+        assert "_writer_process" not in output
 
 
 def test_killed_driver_leaves_the_logger_runs_finished(tmp_path: Path) -> None:

@@ -92,7 +92,8 @@ def train_loop(config: dict[str, Any]) -> None:
     for i in range(1, 6):
         wandb.log({"i": i, "rank": rank})
         ray.train.report({"i": i})
-        if i == config.get("fail_at") and not Path(config["marker"]).exists():
+        # Rank 0 fails (once): the rank whose run is checked, whatever the other does.
+        if i == config.get("fail_at") and rank == 0 and not Path(config["marker"]).exists():
             Path(config["marker"]).touch()
             raise RuntimeError("worker fails on purpose")
     children = [p.name() for p in psutil.Process().children(recursive=True)]
