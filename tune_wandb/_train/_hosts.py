@@ -39,8 +39,6 @@ class Host:
     rank: int | None
     #: Arranges for ``finish`` to run when this host's training ends.
     attach: Callable[[Finisher], None]
-    #: The kind of place, for messages.
-    kind: str
     #: A Train run whose reports go to a Tune trial (``TuneReportCallback``).
     reports_to_tune: bool = False
 
@@ -81,7 +79,6 @@ def _train_worker() -> Host | None:
         identity=identity,
         rank=context.get_world_rank(),
         attach=attach,
-        kind="train",
         reports_to_tune=any(type(c).__name__ == "TuneReportCallback" for c in callbacks),
     )
 
@@ -147,7 +144,7 @@ def _trial_host(trainable: Any) -> Host:
             reset_config=finish_then_reset,
         )
 
-    return Host(identity=identity, rank=None, attach=attach, kind="tune")
+    return Host(identity=identity, rank=None, attach=attach)
 
 
 def _plain() -> Host:
@@ -155,4 +152,4 @@ def _plain() -> Host:
 
     run_id = generate_id()
     identity = TrialIdentity(trial_id=run_id, trial_name="", experiment="", folder=str(Path.cwd()))
-    return Host(identity=identity, rank=None, attach=lambda finish: None, kind="plain")
+    return Host(identity=identity, rank=None, attach=lambda finish: None)
