@@ -101,6 +101,10 @@ def run_variant(variant: str, workload: Workload, storage: Path) -> None:
     tune.run(
         trainable,
         config=config,
+        # The experiment's metric, as users set it: the logger summarises each run's best
+        # value of it and writes the experiment run's table (their cost is measured here).
+        metric="loss",
+        mode="min",
         storage_path=str(storage),
         name=variant,
         verbose=0,

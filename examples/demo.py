@@ -2,7 +2,9 @@
 
 Part 1 tunes a logistic regression (lr, l2, batch size) with ASHA early stopping,
 every result logged by ``WandbLogger``. Part 2 runs the best settings again with
-``@wandb_mixin``, logging per-batch-group progress from inside the trial.
+``@wandb_mixin``, logging per-batch-group progress from inside the trial. It
+ends with the sweep as a whole: the experiment run, read from the logger's
+records (``logger.runs``), and how to look at it.
 Needs no account and no network; ``--online`` logs to W&B if you are logged in.
 """
 
@@ -17,7 +19,7 @@ from ray.tune.schedulers import ASHAScheduler
 
 from examples._common import setup
 from examples._model import train_epochs
-from tune_wandb import WandbLogger, wandb_mixin
+from tune_wandb import RunRecord, WandbLogger, wandb_mixin
 
 EPOCHS = 15
 
@@ -39,6 +41,7 @@ def train_best(config: dict[str, Any]) -> None:
 def main(storage_path: str | None = None, samples: int = 8) -> None:
     storage = setup(storage_path, "demo_results")
     print(f"\n== 1/2: a sweep of {samples} trials with ASHA, logged by WandbLogger ==\n")
+    logger = WandbLogger(project="tune-wandb-demo")
     grid = tune.Tuner(
         train_fn,
         param_space={
@@ -56,7 +59,7 @@ def main(storage_path: str | None = None, samples: int = 8) -> None:
         run_config=tune.RunConfig(
             name="demo_sweep",
             storage_path=storage,
-            callbacks=[WandbLogger(project="tune-wandb-demo", summary_metric="val_loss")],
+            callbacks=[logger],
             verbose=1,
         ),
     ).fit()
@@ -80,10 +83,44 @@ def main(storage_path: str | None = None, samples: int = 8) -> None:
         print("\nW&B runs of part 2 (one per trial):")
         for run in runs:
             print(f"  {run}")
-    print(f"\nAll runs are under {storage}.")
-    if runs:
-        print(f"  Browse one in the terminal: wandb leet {runs[0]}")
-    print(f"  Upload them all to W&B:     wandb sync {storage}/*/*/wandb/offline-run-*")
+    print_experiment(logger, grid, storage)
+
+
+def print_experiment(logger: WandbLogger, grid: Any, storage: str) -> None:
+    """The sweep as W&B holds it, from the logger's records: what its experiment run shows."""
+    print("\n== The sweep in W&B: its experiment run ==\n")
+    configs = {str(r.metrics["trial_id"]): r.config or {} for r in grid}
+    records: list[RunRecord] = sorted(
+        logger.runs.values(), key=lambda r: (r.best is None, r.best or 0.0)
+    )
+    print(
+        f"  {'trial':<12} {'stop reason':<14} {'best val_loss':>13} {'at':>3}  lr, l2, batch_size"
+    )
+    for record in records:
+        config = configs.get(record.trial_id, {})
+        best = "-" if record.best is None else f"{record.best:.4f}"
+        print(
+            f"  {record.trial_id:<12} {record.stop_reason or '-':<14} {best:>13} "
+            f"{record.best_step or '-':>3}  {config.get('lr', 0):.4g}, {config.get('l2', 0):.3g}, "
+            f"{config.get('batch_size')}"
+        )
+    experiment = logger.experiment_run
+    if experiment is None:
+        return
+    where = experiment.url or experiment.sync_dir
+    print(f"\n  The same table is the experiment run's `trials` table: {where}")
+    print("  Its config holds the search space, the searcher and the scheduler; its summary the")
+    print("  best trial and its config (best/...). Each trial's run summarises val_loss as its")
+    print("  minimum, with tune/best_step and tune/stop_reason (also a tag).")
+    if experiment.offline and experiment.sync_dir:
+        print(
+            f"\n  Its summary and config:      wandb leet inspect --summary {experiment.sync_dir}"
+        )
+        print(f"  Browse it in the terminal:   wandb leet {experiment.sync_dir}")
+        print(
+            f"  Upload everything to W&B:    wandb sync {storage}/*/*/wandb/offline-run-* "
+            f"{storage}/*/wandb/offline-run-*"
+        )
 
 
 if __name__ == "__main__":

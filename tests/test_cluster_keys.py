@@ -71,13 +71,13 @@ def test_a_drivers_shared_key_is_deleted_when_it_exits(ray_session: None) -> Non
     )
     assert done.returncode == 0, done.stderr[-2000:]
     job_id = done.stdout.strip().splitlines()[-1]
-    entry = f"api_key/{job_id}/{AMBIENT}"
+    entry = f"{job_id}/api_key/{AMBIENT}"
     assert internal_kv._internal_kv_get(entry, namespace=NAMESPACE) is None
-    assert not any(k.decode().startswith(f"api_key/{job_id}/") for k in _keys())
+    assert not any(k.decode().startswith(f"{job_id}/") for k in _keys())
 
 
 def _keys() -> list[bytes]:
-    return list(internal_kv._internal_kv_list("api_key/", namespace=NAMESPACE))
+    return list(internal_kv._internal_kv_list("", namespace=NAMESPACE))
 
 
 def test_a_key_on_the_node_comes_before_the_shared_one(

@@ -12,9 +12,10 @@ ROOT = Path(__file__).parent.parent
 
 
 def test_public_names() -> None:
-    """__all__ lists exactly the entry points and the settings, sorted; each imports."""
+    """__all__ lists exactly the entry points, the settings and the run record, sorted."""
     assert tune_wandb.__all__ == sorted(tune_wandb.__all__)
     assert set(tune_wandb.__all__) == {
+        "RunRecord",
         "WandbLogger",
         "WandbSettings",
         "WandbTrainCallback",

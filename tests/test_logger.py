@@ -54,7 +54,7 @@ class TestRuns:
             assert {"hostname", "pid", "node_ip", "date"} <= set(run.config)
             assert run.steps == [1, 2, 3, 4, 5]
             assert run.column("loss") == [a * i for i in range(1, 6)]
-            assert run.column("training_iteration") == [1, 2, 3, 4, 5]
+            assert run.column("tune/training_iteration") == [1, 2, 3, 4, 5]
             assert run.column("info/lr") == [0.1] * 5
             for row in run.metrics:
                 assert not {"noisy", "info/skip", "done", "config", "trial_id", "date"} & set(row)

@@ -28,6 +28,14 @@ def sees_config(config: dict[str, Any]) -> None:
 
 
 @wandb_mixin
+def rises_then_falls(config: dict[str, Any]) -> None:
+    for i in range(6):
+        acc = -abs(i - config["peak"])
+        wandb.log({"acc": acc})
+        tune.report({"acc": acc})
+
+
+@wandb_mixin
 def fails_at_three(config: dict[str, Any]) -> None:
     for i in range(1, 6):
         if i == 3:
@@ -164,6 +172,23 @@ class TestDecorator:
         runs = read_runs(results)
         assert sorted(r.column("a")[0] for r in runs.values()) == [5, 6]
         assert {r.group for r in runs.values()} == {"tuner"}
+
+    def test_summary_holds_the_experiments_best(self, ray_session: None, results: Path) -> None:
+        """With TuneConfig(metric=, mode=), the run's summary holds the best value and its step."""
+        tuner = tune.Tuner(
+            rises_then_falls,
+            param_space={"peak": tune.grid_search([2, 4]), "wandb": WANDB},
+            tune_config=tune.TuneConfig(metric="acc", mode="max"),
+            run_config=tune.RunConfig(name="best", storage_path=str(results), verbose=0),
+        )
+        grid = tuner.fit()
+        runs = read_runs(results)
+        assert len(runs) == len(grid) == 2
+        for run in runs.values():
+            accs = run.column("acc")
+            assert accs[-1] < max(accs)  # the last value is not the best
+            assert run.summary["acc"] == {"max": max(accs)}
+            assert run.steps[accs.index(max(accs))] == run.summary["tune/best_step"]
 
     def test_decorating_a_class_says_what_to_do(self) -> None:
         """@wandb_mixin on a class points to WandbTrainableMixin."""

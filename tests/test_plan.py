@@ -158,7 +158,7 @@ class TestOverridesReachTheRun:
         )
         (run,) = read_runs(results).values()
         assert (run.run_id, run.name, run.group) == ("my-id", "my-name", "my-group")
-        assert run.tags == ["t1"]
+        assert run.tags == ["t1", "completed"]  # the logger adds why the trial ended
         assert len(run.history) == 5
 
     def test_mixin(self, tune_run: Any, results: Path) -> None:

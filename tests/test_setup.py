@@ -46,7 +46,22 @@ def twice(config: dict[str, Any]) -> None:
     tune.report({"a": config["a"]})
 
 
+def lowest_in_the_middle(config: dict[str, Any]) -> None:
+    run = setup_wandb(config, summary_metric="loss", summary_mode="min")
+    for i in range(5):
+        run.log({"loss": abs(i - 2)})
+        tune.report({"loss": abs(i - 2)})
+
+
 class TestInTune:
+    def test_summary_holds_the_experiments_best(self, tune_run: Any, results: Path) -> None:
+        """summary_metric/summary_mode: the run's summary holds the minimum loss and its step."""
+        tune_run(lowest_in_the_middle, config={"wandb": WANDB})
+        (run,) = read_runs(results).values()
+        assert run.column("loss") == [2, 1, 0, 1, 2]
+        assert run.summary["loss"] == {"min": 0}
+        assert run.summary["tune/best_step"] == run.steps[2]
+
     def test_every_row_without_finish(self, tune_run: Any, results: Path) -> None:
         """Used as Ray's docstring shows: 30 of 30 rows, exit 0, the trial's identity."""
         analysis = tune_run(as_rays_docstring, config={"wandb": WANDB})

@@ -29,7 +29,7 @@ def test_sync_pattern_matches_exactly_the_runs(tmp_path: Path) -> None:
 def test_summary_shows_best_values_and_commands_that_match(
     tune_run: Any, results: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Each row's best value is Tune's own best; the printed glob matches every run folder."""
+    """Each row's best value is Tune's own best; the printed globs match every run folder."""
     analysis = tune_run(
         reports,
         config={"a": tune.grid_search([1, 2, 3])},
@@ -43,10 +43,16 @@ def test_summary_shows_best_values_and_commands_that_match(
         assert best == trial.config["a"] * 5
         assert f" {best:.6g} " in row
         assert "finished" in row
-    upload = re.search(r"Upload all:  wandb sync (\S+)", out)
+        assert "completed" in row
+    upload = re.search(r"Upload all:  wandb sync (.+)", out)
     assert upload is not None
     folders = sorted(str(p.parent) for p in results.rglob("run-*.wandb"))
-    assert sorted(glob.glob(upload.group(1))) == folders
-    view = re.search(r"View a run:  wandb leet (\S+)", out)
+    assert len(folders) == 4  # three trials and the experiment run
+    matched = [path for pattern in upload.group(1).split() for path in glob.glob(pattern)]
+    assert sorted(matched) == folders
+    experiment = re.search(r"Experiment run (\S+) \(a table of every trial\): (\S+)", out)
+    assert experiment is not None
+    view = re.search(r"View it:     wandb leet (\S+)", out)
     assert view is not None
-    assert view.group(1) in folders
+    assert view.group(1) == experiment.group(2)
+    assert Path(view.group(1)).parent == results / "exp" / "wandb"

@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import attrs
 
@@ -26,6 +26,7 @@ class RunLog:
     history: list[dict[str, Any]]
     exit_code: int | None
     tags: list[str] = attrs.field(factory=list)
+    job_type: str = ""
     summary: dict[str, Any] = attrs.field(factory=dict)
     artifacts: list[dict[str, Any]] = attrs.field(factory=list)
 
@@ -85,21 +86,43 @@ def read_run(path: Path) -> RunLog:
         history=history,
         exit_code=exit_code,
         tags=list(run.get("tags", [])),
+        job_type=run.get("job_type", ""),
         summary=summary,
         artifacts=artifacts,
     )
 
 
+#: The experiment run's job type (the logger writes one per experiment).
+EXPERIMENT_JOB: Final = "tune-experiment"
+
+
 def read_run_logs(root: Path) -> list[RunLog]:
-    """Every run log written below ``root``, in path order, ids possibly repeated."""
-    return [read_run(path) for path in sorted(root.rglob("run-*.wandb"))]
+    """Every trial's run log written below ``root``, in path order, ids possibly repeated."""
+    logs = [read_run(path) for path in sorted(root.rglob("run-*.wandb"))]
+    return [log for log in logs if log.job_type != EXPERIMENT_JOB]
+
+
+def read_experiment_runs(root: Path) -> list[RunLog]:
+    """The experiment run logs written below ``root`` (one per ``fit()``)."""
+    logs = [read_run(path) for path in sorted(root.rglob("run-*.wandb"))]
+    return [log for log in logs if log.job_type == EXPERIMENT_JOB]
+
+
+def read_table(run: RunLog, key: str = "trials") -> list[dict[str, Any]]:
+    """The rows of the table ``run`` logged as ``key``, read from the file W&B wrote."""
+    (row,) = [r for r in run.history if f"{key}.path" in r]
+    data = json.loads((run.path.parent / "files" / row[f"{key}.path"]).read_text())
+    return [dict(zip(data["columns"], values, strict=True)) for values in data["data"]]
 
 
 def read_runs(root: Path) -> dict[str, RunLog]:
-    """Every run written below ``root``, by run id (fails on two logs with one id)."""
+    """Every trial's run written below ``root``, by run id (fails on two logs with one id).
+
+    The experiment run is left out: :func:`read_experiment_runs` reads it.
+    """
     runs: dict[str, RunLog] = {}
-    for path in sorted(root.rglob("run-*.wandb")):
-        log = read_run(path)
+    for log in read_run_logs(root):
+        path = log.path
         assert log.run_id not in runs, (
             f"two runs with id {log.run_id}: {path}, {runs[log.run_id].path}"
         )

@@ -27,12 +27,14 @@ for _package, _install in (("wandb", "wandb"), ("ray.tune", "'ray[tune]'")):
 
 if TYPE_CHECKING:
     from tune_wandb._logger._callback import WandbLogger
+    from tune_wandb._logger._records import RunRecord
     from tune_wandb._mixin import WandbTrainableMixin, wandb_mixin
     from tune_wandb._settings import WandbSettings
     from tune_wandb._train._callback import WandbTrainCallback
     from tune_wandb._train._setup import setup_wandb
 
 __all__ = [
+    "RunRecord",
     "WandbLogger",
     "WandbSettings",
     "WandbTrainCallback",
@@ -44,6 +46,7 @@ __version__ = "0.1.0"
 
 _HOMES = {
     "WandbLogger": "tune_wandb._logger._callback",
+    "RunRecord": "tune_wandb._logger._records",
     "WandbSettings": "tune_wandb._settings",
     "WandbTrainableMixin": "tune_wandb._mixin",
     "wandb_mixin": "tune_wandb._mixin",

@@ -22,7 +22,8 @@ NAMESPACE = "tune_wandb"
 #: Where a key resolved from ``WANDB_API_KEY`` or ``wandb login`` is kept.
 AMBIENT = "ambient"
 
-_shared: set[str] = set()
+#: Entries this driver shared, with their values.
+_shared: dict[str, str] = {}
 
 
 def file_source(path: str) -> str:
@@ -34,43 +35,57 @@ def file_source(path: str) -> str:
     return f"file:{path}"
 
 
-def _entry(source: str) -> str | None:
+def _entry(name: str) -> str | None:
     import ray
     from ray.experimental import internal_kv
 
     if not ray.is_initialized() or not internal_kv._internal_kv_initialized():
         return None
-    return f"api_key/{ray.get_runtime_context().get_job_id()}/{source}"
+    return f"{ray.get_runtime_context().get_job_id()}/{name}"
+
+
+def share_value(name: str, value: str) -> None:
+    """Keep ``value`` (found on the driver) where this job's trial processes can read it.
+
+    A later value replaces an earlier one. Deleted when the driver exits. A
+    failure only means trials find nothing.
+    """
+    from ray.experimental import internal_kv
+
+    try:
+        entry = _entry(name)
+        if entry is None or _shared.get(entry) == value:
+            return
+        internal_kv._internal_kv_put(entry, value, overwrite=True, namespace=NAMESPACE)
+    except Exception:  # trials then do without, as before
+        logger.debug("tune-wandb: could not share %s with the cluster", name, exc_info=True)
+        return
+    if not _shared:
+        atexit.register(_forget_keys)
+    _shared[entry] = value
+
+
+def shared_value(name: str) -> str | None:
+    """The value the driver shared as ``name``, or ``None`` (no Ray, none shared)."""
+    from ray.experimental import internal_kv
+
+    try:
+        entry = _entry(name)
+        value = None if entry is None else internal_kv._internal_kv_get(entry, namespace=NAMESPACE)
+    except Exception:  # "nothing shared"; the caller does without
+        logger.debug("tune-wandb: could not read the shared %s", name, exc_info=True)
+        return None
+    return value.decode() if value else None
 
 
 def share_key(source: str, key: str) -> None:
     """Keep ``key`` (found on the driver) where this job's trial processes can read it."""
-    from ray.experimental import internal_kv
-
-    try:
-        entry = _entry(source)
-        if entry is None or entry in _shared:
-            return
-        internal_kv._internal_kv_put(entry, key, namespace=NAMESPACE)
-    except Exception:  # workers then need a key of their own, as before
-        logger.debug("tune-wandb: could not share the API key with the cluster", exc_info=True)
-        return
-    if not _shared:
-        atexit.register(_forget_keys)
-    _shared.add(entry)
+    share_value(f"api_key/{source}", key)
 
 
 def shared_key(source: str) -> str | None:
     """The key the driver shared for ``source``, or ``None`` (no Ray, none shared)."""
-    from ray.experimental import internal_kv
-
-    try:
-        entry = _entry(source)
-        value = None if entry is None else internal_kv._internal_kv_get(entry, namespace=NAMESPACE)
-    except Exception:  # "no shared key"; the caller says where to put one
-        logger.debug("tune-wandb: could not read a shared API key", exc_info=True)
-        return None
-    return value.decode() if value else None
+    return shared_value(f"api_key/{source}")
 
 
 def _forget_keys() -> None:

@@ -48,6 +48,13 @@ def run_folder(storage: StorageContext, *, fallback: str) -> str:
     return fallback
 
 
+def experiment_folder(storage: StorageContext) -> str:
+    """The folder the experiment's own run is written to: its results folder, if local."""
+    if _is_local(storage):
+        return storage.experiment_fs_path
+    return storage.experiment_driver_staging_path
+
+
 @attrs.frozen(kw_only=True)
 class TrialIdentity:
     """A Tune trial as W&B sees it: its id and name, its experiment, its folder.

@@ -17,6 +17,8 @@ import attrs
 if TYPE_CHECKING:
     from wandb.sdk.wandb_run import Run
 
+    from tune_wandb._best import BestTracker
+
 logger = logging.getLogger("tune_wandb")
 
 
@@ -58,22 +60,32 @@ class LogFailures:
             )
 
 
-def guard_log(run: Run, failures: LogFailures) -> Callable[..., None]:
+def guard_log(
+    run: Run, failures: LogFailures, best: BestTracker | None = None
+) -> Callable[..., None]:
     """``run.log``, made safe for the trial: W&B failures are counted, not raised.
 
     Mistakes in the call itself (a non-dict, a finished run) still raise, as
     they would without tune-wandb. Once the service connection is gone, later
     rows are counted without calling wandb, which would print an error each.
-    The guard replaces ``run.log`` and ``wandb.log`` for this run.
+    The guard replaces ``run.log`` and ``wandb.log`` for this run; ``best``
+    watches the rows that were logged.
     """
     import wandb
 
     log = run.log
     user_errors = (ValueError, TypeError, wandb.errors.UsageError)
+    # The step each row lands at, counted here as W&B counts it: asking the run
+    # (run.step) is a round trip to wandb's service on every call.
+    try:
+        next_step = [run.step]  # a resumed run goes on from its last step
+    except Exception:  # noqa: BLE001 - a run whose service is gone starts at 0
+        next_step = [0]
 
     def guarded(data: dict[str, Any], step: int | None = None, commit: bool | None = None) -> None:
         if failures.skipped():
             return
+        row_step = step if step is not None else next_step[0]
         try:
             log(data, step=step, commit=commit)
         except user_errors:
@@ -82,6 +94,9 @@ def guard_log(run: Run, failures: LogFailures) -> Callable[..., None]:
             failures.record(error)
         else:
             failures.logged += 1
+            if best is not None and isinstance(data, dict):
+                best.observe(data, row_step)
+        next_step[0] = row_step + (0 if commit is False else 1)
 
     guarded.__doc__ = log.__doc__
     run.log = guarded  # type: ignore[method-assign]  # an instance attribute shadows Run.log

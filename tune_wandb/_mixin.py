@@ -18,13 +18,12 @@ from typing import TYPE_CHECKING, Any
 from ray.tune.trainable import Trainable
 from ray.tune.trainable.function_trainable import FunctionTrainable, wrap_function
 
+from tune_wandb._experiment import ExperimentFacts
 from tune_wandb._identity import TrialIdentity
-from tune_wandb._log_failures import LogFailures, guard_log
-from tune_wandb._plan import RunPlan, check_environment, resolve_mode
-from tune_wandb._results import run_config
-from tune_wandb._run import discard_offline_run, finish_run, start_run
+from tune_wandb._plan import check_environment, resolve_mode
 from tune_wandb._secrets import share_with_cluster
 from tune_wandb._settings import WandbSettings, without_settings
+from tune_wandb._trial_run import TrialRun
 
 if TYPE_CHECKING:
     from ray.tune.execution.placement_groups import PlacementGroupFactory
@@ -75,10 +74,8 @@ class WandbTrainableMixin(_Base):
     """
 
     _tune_wandb_writes_own_run = True  # read by the logger (WRITES_OWN_RUN)
-    _wandb_run: Run | None = None
+    _wandb_open: TrialRun | None = None
     _wandb_run_trial: str | None = None
-    _wandb_plan: RunPlan | None = None
-    _wandb_failures: LogFailures | None = None
     #: Whether the current trial has trained on this actor. Tune may build an
     #: actor for one trial and hand it another (``reuse_actors``): a run whose
     #: trial never trained here is provisional and is discarded, not kept twice.
@@ -116,24 +113,28 @@ class WandbTrainableMixin(_Base):
     @property
     def wandb(self) -> Run:
         """This trial's W&B run (``wandb.run`` is the same object)."""
-        if self._wandb_run is None:
+        if self._wandb_open is None:
             raise RuntimeError(
                 "self.wandb is the trial's W&B run: it exists from setup() until the "
                 "trial stops, and only in a Trainable that Tune runs."
             )
-        return self._wandb_run
+        return self._wandb_open.run
 
     @classmethod
     def default_resource_request(cls, config: dict[str, Any]) -> PlacementGroupFactory | None:
         """Tune asks this on the driver as it adds a trial: bad settings fail there.
 
         The driver's API key is shared with the trial's process here too, for
-        worker nodes that have no key of their own.
+        worker nodes that have no key of their own, and so is the experiment's
+        metric and mode, for the best-value summary.
         """
         settings = WandbSettings.for_trial(config)
         check_environment(settings)
         online = resolve_mode(settings) in ("online", "shared")
         share_with_cluster(settings.api_key, settings.api_key_file, online=online)
+        facts = ExperimentFacts.find()
+        if facts.experiment:
+            facts.share(facts.experiment)
         return super().default_resource_request(config)
 
     def reset(self, new_config: dict[str, Any], *args: Any, **kwargs: Any) -> bool:
@@ -166,32 +167,20 @@ class WandbTrainableMixin(_Base):
     # -- internals ---------------------------------------------------------
 
     def _wandb_begin(self, trial_config: Mapping[str, Any]) -> None:
-        if self._wandb_run is not None:
+        if self._wandb_open is not None:
             if self._wandb_run_trial == self.trial_id:
                 return  # the same trial again (Tune may reset an actor for its own trial)
             self._wandb_end(exit_code=0)  # actor reuse: the previous trial is over
-        settings = WandbSettings.for_trial(trial_config)
-        plan = RunPlan.resolve(
-            settings, TrialIdentity.from_trainable(self), run_config(self.config)
+        self._wandb_open = TrialRun.start(
+            WandbSettings.for_trial(trial_config), TrialIdentity.from_trainable(self), self.config
         )
-        run = start_run(plan, reinit="finish_previous")
-        self._wandb_failures = LogFailures(plan.run_id)
-        guard_log(run, self._wandb_failures)
-        self._wandb_plan = plan
-        self._wandb_run = run
         self._wandb_run_trial = self.trial_id
         self._wandb_trained = False
 
     def _wandb_end(self, *, exit_code: int) -> None:
-        run, self._wandb_run = self._wandb_run, None
-        if run is None:
-            return
-        if self._wandb_failures is not None:
-            self._wandb_failures.report()
-        timeout = self._wandb_plan.upload_timeout if self._wandb_plan else 120.0
-        finish_run(run, exit_code=exit_code, timeout=timeout)
-        if not self._wandb_trained:
-            discard_offline_run(run)
+        held, self._wandb_open = self._wandb_open, None
+        if held is not None:
+            held.finish(exit_code, discard=not self._wandb_trained)
 
 
 def _teardown_service() -> None:

@@ -19,9 +19,11 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from tune_wandb._preflight import DEFAULT_BASE_URL
+from tune_wandb._results import logged_name
 from tune_wandb._secrets import resolve_api_key
 
 if TYPE_CHECKING:
+    from tune_wandb._experiment import ExperimentFacts
     from tune_wandb._identity import TrialIdentity
     from tune_wandb._settings import WandbSettings
 
@@ -65,6 +67,21 @@ def resolve_key(settings: WandbSettings, mode: str) -> str | None:
             "offline with WANDB_MODE=offline and upload later with `wandb sync`."
         )
     return key
+
+
+def summary_metric(
+    settings: WandbSettings, experiment: ExperimentFacts | None
+) -> tuple[str | None, str]:
+    """The metric whose best value runs summarise, and its mode (settings, then experiment).
+
+    A metric without a mode takes the experiment's mode when it is the experiment's
+    metric, else ``"min"``.
+    """
+    metric = settings.summary_metric or (experiment.metric if experiment else None)
+    mode = settings.summary_mode
+    if mode is None and experiment is not None and experiment.metric == metric:
+        mode = experiment.mode
+    return metric, mode or "min"
 
 
 def check_environment(settings: WandbSettings) -> None:
@@ -153,6 +170,11 @@ class RunPlan:
     init_timeout: float
     offline_fallback: bool
     upload_timeout: float
+    #: Tune's own metrics are logged under ``tune/`` (the logger only).
+    tune_prefix: bool = False
+    #: The metric whose best value the summary holds, as logged, and ``min``/``max``.
+    summary_metric: str | None = None
+    summary_mode: str = "min"
 
     @classmethod
     def resolve(
@@ -162,12 +184,17 @@ class RunPlan:
         config: Mapping[str, Any],
         *,
         quiet_stats: bool = False,
+        experiment: ExperimentFacts | None = None,
+        tune_results: bool = False,
     ) -> RunPlan:
         """The plan for ``trial``'s run with ``settings``; ``config`` is its run config.
 
         The settings' ``id``, ``name``, ``group`` and ``dir`` override the
         trial's; ``quiet_stats`` turns off wandb's system metrics (for runs
         that live in the driver, whose machine is not the trial's).
+        ``experiment`` gives the summary metric and mode the settings leave
+        out; ``tune_results`` says the run logs Tune's results (the logger),
+        whose own metrics may be renamed (``tune_prefix``).
         """
         mode = resolve_mode(settings)
         given = settings.init_kwargs
@@ -193,6 +220,8 @@ class RunPlan:
             resume="allow",
         )
         base_url = user.get("base_url") or os.environ.get("WANDB_BASE_URL")
+        tune_prefix = settings.tune_prefix and tune_results
+        best_metric, best_mode = summary_metric(settings, experiment)
         return cls(
             run_id=run_id,
             trial_id=trial.trial_id,
@@ -213,6 +242,11 @@ class RunPlan:
             init_timeout=settings.init_timeout,
             offline_fallback=settings.offline_fallback,
             upload_timeout=settings.upload_timeout,
+            tune_prefix=tune_prefix,
+            summary_metric=(
+                None if best_metric is None else logged_name(best_metric, tune_prefix=tune_prefix)
+            ),
+            summary_mode=best_mode,
         )
 
     @property

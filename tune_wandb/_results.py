@@ -40,6 +40,34 @@ WANDB_KEYS: Final = frozenset({"_step", "_runtime", "_timestamp", "_wandb"})
 #: Where a result's key that W&B would overwrite is logged instead (``_step`` -> ``tune/_step``).
 RENAMED_PREFIX: Final = "tune/"
 
+#: Tune's own per-result metrics: with ``tune_prefix`` (the default) they are logged under
+#: ``tune/``, which W&B shows as a panel section of its own, after the user's metrics.
+TUNE_METRICS: Final = frozenset(
+    {
+        "training_iteration",
+        "iterations_since_restore",
+        "time_this_iter_s",
+        "time_total_s",
+        "time_since_restore",
+        "timestamp",
+        "timesteps_total",
+        "timesteps_since_restore",
+        "timesteps_this_iter",
+        "episodes_total",
+        "episodes_this_iter",
+    }
+)
+
+
+def logged_name(key: str, *, tune_prefix: bool) -> str:
+    """The name a result's ``key`` is logged under (``time_total_s`` -> ``tune/time_total_s``)."""
+    if key in WANDB_KEYS or key.startswith("_wandb"):
+        return RENAMED_PREFIX + key
+    if tune_prefix and key in TUNE_METRICS:
+        return RENAMED_PREFIX + key
+    return key
+
+
 _MAX_DEPTH: Final = 32
 _INT64: Final = 2**63
 
@@ -165,6 +193,8 @@ class ResultCleaner:
 
     excludes: tuple[str, ...] = ()
     log_config: bool = False
+    #: Tune's own metrics under ``tune/`` (see :data:`TUNE_METRICS`).
+    tune_prefix: bool = False
     #: The trial the rows belong to, named in warnings.
     trial: str = ""
     #: Keys already warned about (shared across an experiment's cleaners).
@@ -226,7 +256,7 @@ class ResultCleaner:
             renamed = RENAMED_PREFIX + key
             self.warn_once(key, f"is logged as {renamed!r}: W&B writes {key!r} itself")
             return renamed
-        return key
+        return logged_name(key, tune_prefix=self.tune_prefix)
 
     def metric_value(self, key: str, value: object) -> object:
         """``value`` as something ``wandb.log`` takes, or ``_DROP`` (warned once per key)."""

@@ -39,6 +39,9 @@ OWN_KEYS: Final = frozenset(
         "init_timeout",
         "offline_fallback",
         "upload_timeout",
+        "summary_metric",
+        "summary_mode",
+        "tune_prefix",
     }
 )
 
@@ -160,10 +163,26 @@ class WandbSettings:
     offline_fallback: bool = attrs.field(default=True, validator=_check_bool)
     #: Seconds the logger waits at experiment end for runs to finish writing.
     upload_timeout: float = attrs.field(default=120.0, validator=_check_seconds)
+    #: The metric whose best value each run's summary holds (``define_metric``);
+    #: defaults to the experiment's (``TuneConfig(metric=...)``).
+    summary_metric: str | None = attrs.field(default=None, validator=_check_optional_str)
+    #: ``"min"`` or ``"max"``: what "best" means for ``summary_metric``; defaults
+    #: to the experiment's mode.
+    summary_mode: str | None = attrs.field(default=None)
+    #: Log Tune's bookkeeping metrics (``training_iteration``, ``time_total_s``, ...)
+    #: under ``tune/``, a panel section of its own, so the user's metrics come first.
+    tune_prefix: bool = attrs.field(default=True, validator=_check_bool)
     #: Every other key, passed on to ``wandb.init()``.
     init_kwargs: dict[str, Any] = attrs.field(
         factory=dict, converter=dict, validator=_check_init_kwargs
     )
+
+    @summary_mode.validator
+    def _check_summary_mode(self, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value not in (None, "min", "max"):
+            raise ValueError(
+                f"config['wandb']['summary_mode'] must be 'min' or 'max', got {value!r}."
+            )
 
     @api_key.validator
     def _check_key_not_empty(self, attribute: attrs.Attribute[Any], value: str | None) -> None:

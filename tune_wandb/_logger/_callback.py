@@ -15,12 +15,16 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 import attrs
 from ray.tune.logger import LoggerCallback
 
+from tune_wandb._experiment import ExperimentFacts
 from tune_wandb._identity import TrialIdentity
+from tune_wandb._logger._experiment_run import experiment_op
 from tune_wandb._logger._media import read_media
+from tune_wandb._logger._records import RunRecord, StopReason
+from tune_wandb._logger._stops import reason_at_done
 from tune_wandb._logger._summary import print_summary
 from tune_wandb._logger._writer import Finish, Log, Save, Start
 from tune_wandb._logger._writer_process import WriterProcess
-from tune_wandb._plan import RunPlan, check_environment
+from tune_wandb._plan import RunPlan, check_environment, summary_metric
 from tune_wandb._results import run_config
 from tune_wandb._settings import WRITES_OWN_RUN, WandbSettings
 
@@ -59,9 +63,17 @@ class WandbLogger(LoggerCallback):
         upload_checkpoints: Log each trial checkpoint on the local filesystem
             as a W&B artifact.
         summary: Print a table of runs and how to view or upload them at the end.
-        summary_metric: The metric whose best value the summary shows per trial.
-        summary_mode: ``"min"`` or ``"max"``: what "best" means for ``summary_metric``.
+        summary_metric: The metric whose best value each run's summary holds
+            (and the printed table shows); defaults to the experiment's
+            (``TuneConfig(metric=...)``).
+        summary_mode: ``"min"`` or ``"max"``: what "best" means for
+            ``summary_metric``; defaults to the experiment's mode.
+        experiment_run: Write one more run, for the experiment, with a table of
+            every trial (see the README).
         **defaults: Any ``WandbSettings`` field or ``wandb.init()`` parameter.
+
+    After ``fit()``, :attr:`runs` holds a :class:`RunRecord` per trial and
+    :attr:`experiment_run` the experiment run's.
     """
 
     def __init__(
@@ -71,14 +83,21 @@ class WandbLogger(LoggerCallback):
         upload_checkpoints: bool = False,
         summary: bool = True,
         summary_metric: str | None = None,
-        summary_mode: Literal["min", "max"] = "min",
+        summary_mode: Literal["min", "max"] | None = None,
+        experiment_run: bool = True,
         **defaults: Any,
     ) -> None:
-        if summary_mode not in ("min", "max"):
-            raise ValueError(f"summary_mode must be 'min' or 'max', got {summary_mode!r}.")
+        if summary_mode not in (None, "min", "max"):
+            raise ValueError(
+                f"WandbLogger(summary_mode=...) must be 'min' or 'max', got {summary_mode!r}."
+            )
         if settings is not None and not isinstance(settings, WandbSettings):
             defaults = {**defaults, "settings": settings}
             settings = None
+        if summary_metric is not None:
+            defaults["summary_metric"] = summary_metric
+        if summary_mode is not None:
+            defaults["summary_mode"] = summary_mode
         self._defaults = WandbSettings.from_config(defaults, base=settings)
         self._key_token: str | None = None
         if self._defaults.api_key:
@@ -86,14 +105,23 @@ class WandbLogger(LoggerCallback):
             _CONSTRUCTOR_KEYS[self._key_token] = self._defaults.api_key
         self.upload_checkpoints = upload_checkpoints
         self.summary = summary
-        self.summary_metric = summary_metric
-        self.summary_mode = summary_mode
+        self.experiment_run_enabled = experiment_run
         self._init_state()
 
     def _init_state(self) -> None:
         self._writer = WriterProcess()
         self._settings: dict[str, WandbSettings] = {}
         self._mixin_trials: set[str] = set()
+        self._facts = ExperimentFacts()
+        #: Why each trial is ending, from the last result Tune marked done.
+        self._done_reasons: dict[str, StopReason] = {}
+        self._stop_reasons: dict[str, StopReason] = {}
+        #: Records of runs finished before ``Tuner.restore`` (from Tune's callback state).
+        self._earlier: dict[str, RunRecord] = {}
+        #: After ``fit()``: a record per run the logger wrote, by trial id.
+        self.runs: dict[str, RunRecord] = {}
+        #: After ``fit()``: the experiment run's record (``None`` if none was written).
+        self.experiment_run: RunRecord | None = None
 
     def __getstate__(self) -> dict[str, Any]:
         # Tune pickles callbacks into the experiment folder: the writer stays behind,
@@ -103,8 +131,7 @@ class WandbLogger(LoggerCallback):
             "_key_token": self._key_token,
             "upload_checkpoints": self.upload_checkpoints,
             "summary": self.summary,
-            "summary_metric": self.summary_metric,
-            "summary_mode": self.summary_mode,
+            "experiment_run_enabled": self.experiment_run_enabled,
         }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -123,11 +150,40 @@ class WandbLogger(LoggerCallback):
     def __repr__(self) -> str:
         return f"WandbLogger({self._defaults!r})"
 
+    def get_state(self) -> dict[str, Any] | None:
+        """Tune's experiment checkpoint: why trials ended and their runs' records, for restore."""
+        records = {**self._earlier, **self._writer.records}
+        if not records and not self._stop_reasons:
+            return None
+        return {
+            "stop_reasons": dict(self._stop_reasons),
+            "records": {k: attrs.asdict(v) for k, v in records.items() if v.stop_reason},
+        }
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        """``Tuner.restore``: the experiment table keeps the trials that ended before."""
+        self._stop_reasons.update(state.get("stop_reasons", {}))
+        for trial_id, fields in state.get("records", {}).items():
+            self._earlier[trial_id] = RunRecord(**fields)
+
     # -- Tune hooks: validate, then queue ----------------------------------
 
     def setup(self, *args: Any, **info: Any) -> None:
-        """At experiment start: start the writer process, so it is ready for the first trial."""
+        """At experiment start: learn the experiment, and start the writer process."""
+        self._facts = ExperimentFacts.find()
+        if self._facts.experiment:
+            self._facts.share(self._facts.experiment)  # for mixin trials' summaries
         self._writer.start()
+
+    @property
+    def summary_metric(self) -> str | None:
+        """The metric runs are ranked by: ``summary_metric=``, else the experiment's."""
+        return summary_metric(self._defaults, self._facts)[0]
+
+    @property
+    def summary_mode(self) -> str:
+        """``"min"`` or ``"max"``, for :attr:`summary_metric`."""
+        return summary_metric(self._defaults, self._facts)[1]
 
     def on_step_begin(self, iteration: int, trials: list[Trial], **info: Any) -> None:
         """Trials are checked as Tune adds them, before they start: bad settings stop fit()."""
@@ -143,10 +199,14 @@ class WandbLogger(LoggerCallback):
             TrialIdentity.from_trial(trial),
             run_config(trial.config),
             quiet_stats=True,
+            experiment=self._facts,
+            tune_results=True,
         )
         self._writer.submit(Start(plan))
 
     def log_trial_result(self, iteration: int, trial: Trial, result: dict[str, Any]) -> None:
+        if result.get("done"):
+            self._done_reasons[trial.trial_id] = reason_at_done(trial, result, self._facts)
         if trial.trial_id not in self._mixin_trials:
             # Media objects point to files in the trial's process, alive until Tune
             # stops it, which it does only after this call: read them now.
@@ -160,22 +220,54 @@ class WandbLogger(LoggerCallback):
             self._writer.submit(Save(trial.trial_id, checkpoint.path))
 
     def log_trial_end(self, trial: Trial, failed: bool = False) -> None:
+        reason: StopReason = (
+            "error" if failed else self._done_reasons.pop(trial.trial_id, "completed")
+        )
+        self._stop_reasons[trial.trial_id] = reason
         if trial.trial_id not in self._mixin_trials:
-            self._writer.submit(Finish(trial.trial_id, 1 if failed else 0))
+            self._writer.submit(Finish(trial.trial_id, 1 if failed else 0, reason))
 
     def on_experiment_end(self, trials: list[Trial], **info: Any) -> None:
-        """Wait (bounded by ``upload_timeout``) until every run is written."""
+        """Write the experiment run, and wait (bounded by ``upload_timeout``) for every run."""
+        metric, mode = self.summary_metric, self.summary_mode
+        if self.experiment_run_enabled and trials:
+            self._write_experiment_run(trials, metric, mode)
         self._writer.close(timeout=self._defaults.upload_timeout)
-        if self.summary and (self._writer.records or self._writer.lost_rows):
+        records = {**self._earlier, **self._writer.records}
+        self.runs = {k: v for k, v in records.items() if v.stop_reason is not None}
+        experiment = next((v for v in records.values() if v.stop_reason is None), None)
+        self.experiment_run = experiment
+        if self.summary and (records or self._writer.lost_rows):
             print_summary(
-                self._writer.records,
+                self.runs,
                 trials,
-                metric=self.summary_metric,
-                mode=self.summary_mode,
+                metric=metric,
+                mode=mode,
                 lost=self._writer.lost_rows,
+                experiment=experiment,
             )
 
     # -- helpers -------------------------------------------------------------
+
+    def _write_experiment_run(self, trials: list[Trial], metric: str | None, mode: str) -> None:
+        # The trials' runs are finished first (their records carry best values); the
+        # writer handles operations in order, so the experiment run is written after.
+        for trial in trials:
+            if trial.trial_id not in self._stop_reasons and trial.status != "TERMINATED":
+                self._stop_reasons[trial.trial_id] = (
+                    "error" if trial.status == "ERROR" else "interrupted"
+                )
+        try:
+            # The experiment run goes where the trials' runs went: the first trial's
+            # settings (its project may be set in the trial config only).
+            settings = self._settings_for(trials[0])
+            op = experiment_op(
+                settings, self._facts, trials, self._stop_reasons, self._earlier, metric, mode
+            )
+        except Exception as error:  # noqa: BLE001 - the trials' runs are what matters
+            logger.warning("tune-wandb: no experiment run written: %s", error)
+            return
+        self._writer.submit(op)
 
     def _settings_for(self, trial: Trial) -> WandbSettings:
         settings = self._settings.get(trial.trial_id)

@@ -11,10 +11,12 @@ from typing import TYPE_CHECKING, TextIO
 if TYPE_CHECKING:
     from ray.tune.experiment import Trial
 
-    from tune_wandb._logger._writer import RunRecord
+    from tune_wandb._logger._records import RunRecord
 
 
-def _best(trial: Trial | None, metric: str | None, mode: str | None) -> str:
+def _best(record: RunRecord, trial: Trial | None, metric: str | None, mode: str | None) -> str:
+    if record.best is not None:
+        return f"{record.best:.6g}"
     if trial is None or not metric:
         return "-"
     stats = trial.metric_analysis.get(metric)
@@ -44,37 +46,43 @@ def format_summary(
     metric: str | None,
     mode: str | None,
     lost: Mapping[str, int] | None = None,
+    experiment: RunRecord | None = None,
 ) -> str:
     """The summary as text (see :func:`print_summary`)."""
     by_id = {t.trial_id: t for t in trials}
-    header = ("run id", "state", f"best {metric}" if metric else "best", "rows", "where")
+    header = ("run id", "state", "stop", f"best {metric}" if metric else "best", "rows", "where")
     rows = []
     for rec in records.values():
-        state = "failed" if rec.exit_code else "finished"
-        if not rec.finished:
-            state += " (not synced)"
         where = rec.url or rec.sync_dir or rec.folder
-        rows.append(
-            (rec.run_id, state, _best(by_id.get(rec.trial_id), metric, mode), str(rec.rows), where)
-        )
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
+        best = _best(rec, by_id.get(rec.trial_id), metric, mode)
+        rows.append((rec.run_id, rec.state, rec.stop_reason or "-", best, str(rec.rows), where))
+    last = len(header) - 1
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(last)]
     lines = [f"W&B runs ({len(rows)}):"]
     for row in [header, *rows]:
         lines.append(
             "  "
-            + "  ".join(c.ljust(w) for c, w in zip(row[:4], widths, strict=True))
+            + "  ".join(c.ljust(w) for c, w in zip(row[:last], widths, strict=True))
             + "  "
-            + row[4]
+            + row[last]
         )
+    if experiment is not None:
+        where = experiment.url or experiment.sync_dir or experiment.folder
+        lines.append(f"Experiment run {experiment.run_id} (a table of every trial): {where}")
     if lost:
         lines.append(
             f"Not logged: {sum(lost.values())} row(s) of {len(lost)} trial(s) "
             f"({', '.join(sorted(lost))}): no W&B writer process could be had."
         )
     offline = [r.sync_dir for r in records.values() if r.offline and r.sync_dir]
-    if offline:
+    patterns = [sync_pattern(offline)] if offline else []
+    if experiment is not None and experiment.offline and experiment.sync_dir:
+        lines.append(f"View it:     wandb leet {experiment.sync_dir}")
+        patterns.append(experiment.sync_dir)
+    elif offline:
         lines.append(f"View a run:  wandb leet {offline[0]}")
-        lines.append(f"Upload all:  wandb sync {sync_pattern(offline)}")
+    if patterns:
+        lines.append(f"Upload all:  wandb sync {' '.join(patterns)}")
     return "\n".join(lines)
 
 
@@ -85,11 +93,12 @@ def print_summary(
     metric: str | None,
     mode: str | None,
     lost: Mapping[str, int] | None = None,
+    experiment: RunRecord | None = None,
     file: TextIO | None = None,
 ) -> None:
-    """Print each run's id, state, best value of the experiment's metric and location."""
+    """Print each run's id, state, stop reason, best value of the metric and location."""
     print(
-        format_summary(records, trials, metric=metric, mode=mode, lost=lost),
+        format_summary(records, trials, metric=metric, mode=mode, lost=lost, experiment=experiment),
         file=file or sys.stdout,
         flush=True,
     )

@@ -50,7 +50,8 @@ from typing import Any, Final
 
 import attrs
 
-from tune_wandb._logger._writer import Close, Finish, Log, Op, RunRecord, RunWriter, Start
+from tune_wandb._logger._records import RunRecord
+from tune_wandb._logger._writer import Close, Finish, Log, Op, RunWriter, Start
 from tune_wandb._plan import FLUSH_INTERVAL
 from tune_wandb._results import Unsendable
 

@@ -16,12 +16,10 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from tune_wandb._log_failures import LogFailures, guard_log
-from tune_wandb._plan import RunPlan, check_environment, resolve_project
-from tune_wandb._results import run_config
-from tune_wandb._run import finish_run, start_run
+from tune_wandb._plan import check_environment, resolve_project
 from tune_wandb._settings import WandbSettings
 from tune_wandb._train._hosts import find_host
+from tune_wandb._trial_run import TrialRun
 
 if TYPE_CHECKING:
     from wandb.sdk.wandb_run import Run
@@ -29,7 +27,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger("tune_wandb")
 
 _lock = threading.Lock()
-#: This process's open run from setup_wandb, with its trial and what finishes it.
+#: This process's open run from setup_wandb (``"run"``), and its trial's id (``"trial"``).
 _open: dict[str, Any] = {}
 
 
@@ -85,20 +83,17 @@ def setup_wandb(
         _warn_inside_tune()
         return _disabled_run()
     with _lock:
-        held = _open.get("run")
+        held: TrialRun | None = _open.get("run")
         if held is not None and _open.get("trial") == host.identity.trial_id:
-            run: Run = held
-            return run
+            return held.run
         _finish_open(exit_code=0)  # the previous trial on this (reused) process is over
-        plan = RunPlan.resolve(settings, host.identity, run_config(config or {}))
-        run = start_run(plan, reinit="finish_previous")
-        failures = LogFailures(plan.run_id)
-        guard_log(run, failures)
-        _open.update(run=run, trial=host.identity.trial_id, failures=failures, plan=plan)
+        held = TrialRun.start(settings, host.identity, config or {})
+        _open.update(run=held, trial=host.identity.trial_id)
+    run = held.run
 
     def finish(exit_code: int) -> None:
         with _lock:
-            if _open.get("run") is run:
+            if _open.get("run") is held:
                 _finish_open(exit_code)
 
     host.attach(finish)
@@ -107,14 +102,10 @@ def setup_wandb(
 
 def _finish_open(exit_code: int) -> None:
     """Finish the open run, if any (called with the lock held)."""
-    run = _open.pop("run", None)
-    if run is None:
-        return
-    failures: LogFailures = _open.pop("failures")
-    plan: RunPlan = _open.pop("plan")
+    held: TrialRun | None = _open.pop("run", None)
     _open.pop("trial", None)
-    failures.report()
-    finish_run(run, exit_code=exit_code, timeout=plan.upload_timeout)
+    if held is not None:
+        held.finish(exit_code)
 
 
 _warned_inside_tune = False

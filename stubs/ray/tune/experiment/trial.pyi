@@ -9,6 +9,8 @@ class Trial:
     config: dict[str, Any]
     storage: StorageContext
     status: str
+    evaluated_params: dict[str, Any]
+    stopping_criterion: dict[str, Any]
     @property
     def metric_analysis(self) -> dict[str, dict[str, float]]: ...
     @property

@@ -1,0 +1,64 @@
+"""A run written from inside its trial (the mixins, ``setup_wandb``): started, guarded, finished.
+
+The one path for runs that live in the trial's process: the plan (with the
+experiment's metric, shared by the driver), ``wandb.init``, the guarded
+``log`` that never raises W&B's failures into the trial, the best-value
+summary, and a bounded finish that reports what failed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from tune_wandb._best import BestTracker, define_best, write_best
+from tune_wandb._experiment import ExperimentFacts
+from tune_wandb._log_failures import LogFailures, guard_log
+from tune_wandb._plan import RunPlan
+from tune_wandb._results import run_config
+from tune_wandb._run import discard_offline_run, finish_run, start_run
+
+if TYPE_CHECKING:
+    from wandb.sdk.wandb_run import Run
+
+    from tune_wandb._identity import TrialIdentity
+    from tune_wandb._settings import WandbSettings
+
+
+@attrs.define
+class TrialRun:
+    """A trial's run, opened in the trial's process; it is also ``wandb.run``."""
+
+    run: Run
+    plan: RunPlan
+    failures: LogFailures
+    best: BestTracker | None
+    #: The summary metric was set for this run (not taken from the experiment): a run
+    #: that never logs it is warned about.
+    explicit: bool = False
+
+    @classmethod
+    def start(
+        cls, settings: WandbSettings, identity: TrialIdentity, config: Mapping[str, Any]
+    ) -> TrialRun:
+        """Start the run of ``identity``'s trial; ``config`` is the trial config."""
+        facts = None
+        if settings.summary_metric is None:
+            facts = ExperimentFacts.shared(identity.experiment)
+        plan = RunPlan.resolve(settings, identity, run_config(config), experiment=facts)
+        run = start_run(plan, reinit="finish_previous")
+        failures = LogFailures(plan.run_id)
+        best = define_best(run, plan.summary_metric, plan.summary_mode)
+        guard_log(run, failures, best)
+        explicit = settings.summary_metric is not None
+        return cls(run=run, plan=plan, failures=failures, best=best, explicit=explicit)
+
+    def finish(self, exit_code: int, *, discard: bool = False) -> None:
+        """Finish the run (bounded by ``upload_timeout``); ``discard`` an empty offline one."""
+        self.failures.report()
+        write_best(self.run, self.best, warn=self.explicit)
+        finish_run(self.run, exit_code=exit_code, timeout=self.plan.upload_timeout)
+        if discard:
+            discard_offline_run(self.run)
