@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tune_wandb import WandbSettings
+from tune_wandb import WandbLogger, WandbSettings
 from tune_wandb._settings import without_settings
 
 KEY = "k" * 40
@@ -132,3 +132,54 @@ def test_readme_documents_every_setting() -> None:
             else "{}"
         )
         assert text == expected, (name, text, expected)
+
+
+class TestDropIn:
+    def test_seed_keys_run_id_and_run_name_are_id_and_name(self) -> None:
+        """The page's run_id and run_name are wandb.init's id and name; both spellings clash."""
+        s = WandbSettings.from_config({"project": "p", "run_id": "r1", "run_name": "n1"})
+        assert (s.init_kwargs["id"], s.init_kwargs["name"]) == ("r1", "n1")
+        with pytest.raises(ValueError, match="both 'run_id' and 'id'"):
+            WandbSettings.from_config({"run_id": "a", "id": "b"})
+
+    def test_a_constructor_argument_is_named_as_written(self) -> None:
+        """Errors from WandbLogger(...) name the constructor, not config['wandb']."""
+        with pytest.raises(ValueError, match=r"WandbLogger\(excludes=\.\.\.\) must be a list"):
+            WandbLogger(excludes="loss")
+        with pytest.raises(ValueError, match=r"Unknown W&B setting WandbLogger\(projekt=\.\.\.\)"):
+            WandbLogger(projekt="p")
+        with pytest.raises(ValueError, match=r"config\['wandb'\]\['excludes'\] must be a list"):
+            WandbSettings.from_config({"excludes": "loss"})
+
+    def test_constructor_only_arguments_in_a_trial_say_where_they_go(self) -> None:
+        """upload_checkpoints in a trial's dict points to WandbLogger(upload_checkpoints=...)."""
+        with pytest.raises(ValueError, match=r"WandbLogger\(upload_checkpoints=\.\.\.\)"):
+            WandbSettings.from_config({"upload_checkpoints": True})
+
+    def test_logger_only_settings_are_refused_elsewhere(self) -> None:
+        """log_config and friends name WandbLogger as where they work."""
+        for key, value in (("log_config", True), ("tune_prefix", False), ("image_kwargs", {})):
+            settings = WandbSettings.from_config({key: value})
+            if value == {}:
+                continue  # the default: nothing set
+            with pytest.raises(ValueError, match=f"'{key}'.* works with WandbLogger only"):
+                settings.reject_logger_only("the W&B mixin")
+
+    def test_save_checkpoints_is_rays_deprecated_alias(self) -> None:
+        """save_checkpoints=True warns, as Ray's does, and means upload_checkpoints=True."""
+        with pytest.warns(FutureWarning, match="save_checkpoints"):
+            logger = WandbLogger(project="p", save_checkpoints=True)
+        assert logger.upload_checkpoints is True
+
+    def test_rays_positional_project(self) -> None:
+        """WandbLoggerCallback("project") spelling: a string first argument is the project."""
+        assert WandbLogger("my-project")._defaults.project == "my-project"
+
+    def test_a_settings_instance_overrides_with_what_it_sets(self) -> None:
+        """config["wandb"] as WandbSettings: its non-default fields override the base."""
+        base = WandbSettings(project="base", group="g", init_kwargs={"tags": ["b"]})
+        trial = WandbSettings.for_trial(
+            {"wandb": WandbSettings(project="trial", excludes=("x",))}, base=base
+        )
+        assert (trial.project, trial.group, trial.excludes) == ("trial", "g", ("x",))
+        assert trial.init_kwargs == {"tags": ["b"]}

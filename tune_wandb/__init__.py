@@ -26,6 +26,7 @@ for _package, _install in (("wandb", "wandb"), ("ray.tune", "'ray[tune]'")):
         )
 
 if TYPE_CHECKING:
+    from tune_wandb._config_dict import WandbConfig
     from tune_wandb._logger._callback import WandbLogger
     from tune_wandb._logger._records import RunRecord
     from tune_wandb._mixin import WandbTrainableMixin, wandb_mixin
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "RunRecord",
+    "WandbConfig",
     "WandbLogger",
     "WandbSettings",
     "WandbTrainCallback",
@@ -47,6 +49,7 @@ __version__ = "0.1.0"
 _HOMES = {
     "WandbLogger": "tune_wandb._logger._callback",
     "RunRecord": "tune_wandb._logger._records",
+    "WandbConfig": "tune_wandb._config_dict",
     "WandbSettings": "tune_wandb._settings",
     "WandbTrainableMixin": "tune_wandb._mixin",
     "wandb_mixin": "tune_wandb._mixin",

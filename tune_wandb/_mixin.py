@@ -129,6 +129,7 @@ class WandbTrainableMixin(_Base):
         metric and mode, for the best-value summary.
         """
         settings = WandbSettings.for_trial(config)
+        settings.reject_logger_only("the W&B mixin")
         check_environment(settings)
         online = resolve_mode(settings) in ("online", "shared")
         share_with_cluster(settings.api_key, settings.api_key_file, online=online)
@@ -172,7 +173,10 @@ class WandbTrainableMixin(_Base):
                 return  # the same trial again (Tune may reset an actor for its own trial)
             self._wandb_end(exit_code=0)  # actor reuse: the previous trial is over
         self._wandb_open = TrialRun.start(
-            WandbSettings.for_trial(trial_config), TrialIdentity.from_trainable(self), self.config
+            WandbSettings.for_trial(trial_config),
+            TrialIdentity.from_trainable(self),
+            self.config,
+            entry_point="the W&B mixin",
         )
         self._wandb_run_trial = self.trial_id
         self._wandb_trained = False

@@ -7,7 +7,9 @@ Every entry point takes the same path::
         -> _run.start_run()    wandb.init online, else offline
 
 Only this module reads the environment for W&B settings (``WANDB_MODE``,
-``WANDB_PROJECT``, ``WANDB_BASE_URL``, the key through :mod:`tune_wandb._secrets`).
+``WANDB_PROJECT``, ``WANDB_BASE_URL``, the key through :mod:`tune_wandb._secrets`,
+Ray's ``WANDB_PROJECT_NAME``, ``WANDB_GROUP_NAME`` and hooks through
+:mod:`tune_wandb._hooks`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
+from tune_wandb._hooks import api_key_from_hook, group_from_environment, project_from_environment
 from tune_wandb._preflight import DEFAULT_BASE_URL
 from tune_wandb._results import logged_name
 from tune_wandb._secrets import resolve_api_key
@@ -41,8 +44,9 @@ def resolve_mode(settings: WandbSettings) -> str:
 
 
 def resolve_project(settings: WandbSettings) -> str:
-    """The project: the setting, else ``WANDB_PROJECT``; ``ValueError`` if neither is set."""
-    project = settings.project or os.environ.get("WANDB_PROJECT")
+    """The project: the setting, else Ray's ``WANDB_PROJECT_NAME`` (or its hook), else
+    ``WANDB_PROJECT``; ``ValueError`` if none is set."""
+    project = settings.project or project_from_environment() or os.environ.get("WANDB_PROJECT")
     if not project:
         raise ValueError(
             "No W&B project: set config['wandb']['project'] (or "
@@ -60,6 +64,8 @@ def resolve_key(settings: WandbSettings, mode: str) -> str | None:
     key = resolve_api_key(settings.api_key, settings.api_key_file)
     if mode in ("offline", "disabled"):
         return None
+    if key is None:
+        key = api_key_from_hook()
     if key is None:
         raise ValueError(
             "No W&B API key for online mode: set config['wandb']['api_key_file'], "
@@ -172,6 +178,9 @@ class RunPlan:
     upload_timeout: float
     #: Tune's own metrics are logged under ``tune/`` (the logger only).
     tune_prefix: bool = False
+    #: ``wandb.Image`` / ``wandb.Video`` keyword arguments for arrays (the logger only).
+    image_kwargs: dict[str, Any] = attrs.field(factory=dict)
+    video_kwargs: dict[str, Any] = attrs.field(factory=dict)
     #: The metric whose best value the summary holds, as logged, and ``min``/``max``.
     summary_metric: str | None = None
     summary_mode: str = "min"
@@ -204,7 +213,7 @@ class RunPlan:
         run_config.update(config)
         run_id = str(given.get("id") or trial.trial_id)
         name = str(given.get("name") or trial.trial_name)
-        group = settings.group or trial.experiment
+        group = settings.group or group_from_environment() or trial.experiment
         project = resolve_project(settings)
         folder = str(given.get("dir") or trial.folder)
         init_kwargs = {k: v for k, v in given.items() if k not in _IDENTITY_KWARGS}
@@ -243,6 +252,8 @@ class RunPlan:
             offline_fallback=settings.offline_fallback,
             upload_timeout=settings.upload_timeout,
             tune_prefix=tune_prefix,
+            image_kwargs=dict(settings.image_kwargs),
+            video_kwargs=dict(settings.video_kwargs),
             summary_metric=(
                 None if best_metric is None else logged_name(best_metric, tune_prefix=tune_prefix)
             ),

@@ -122,11 +122,34 @@ def _safe_repr(value: object) -> str:
     return text if len(text) <= 1000 else text[:997] + "..."
 
 
-def run_config(trial_config: Mapping[str, Any]) -> dict[str, Any]:
-    """The W&B run config for a trial: its config without the ``"wandb"`` key."""
+def run_config(trial_config: Mapping[str, Any], excludes: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The W&B run config for a trial: its config without ``"wandb"`` and ``excludes``.
+
+    As in Ray 2's ``WandbLoggerCallback``, ``excludes`` names config keys too;
+    ``"a/b"`` drops ``config["a"]["b"]``.
+
+    Example::
+
+        >>> run_config({"lr": 0.1, "net": {"depth": 2, "seed": 1}, "wandb": {}}, ("net/seed",))
+        {'lr': 0.1, 'net': {'depth': 2}}
+    """
     cleaned = serialisable(without_settings(trial_config))
     assert isinstance(cleaned, dict)
-    return cleaned
+    return _without_excluded(cleaned, excludes, "") if excludes else cleaned
+
+
+def _without_excluded(
+    config: dict[str, Any], excludes: tuple[str, ...], prefix: str
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in config.items():
+        path = f"{prefix}{key}"
+        if is_excluded(path, excludes):
+            continue
+        out[key] = (
+            _without_excluded(value, excludes, f"{path}/") if isinstance(value, dict) else value
+        )
+    return out
 
 
 def flatten(
@@ -195,6 +218,9 @@ class ResultCleaner:
     log_config: bool = False
     #: Tune's own metrics under ``tune/`` (see :data:`TUNE_METRICS`).
     tune_prefix: bool = False
+    #: Keyword arguments for the ``wandb.Image`` and ``wandb.Video`` made of arrays.
+    image_kwargs: dict[str, Any] = attrs.field(factory=dict)
+    video_kwargs: dict[str, Any] = attrs.field(factory=dict)
     #: The trial the rows belong to, named in warnings.
     trial: str = ""
     #: Keys already warned about (shared across an experiment's cleaners).
@@ -236,12 +262,12 @@ class ResultCleaner:
                 metrics[name] = converted
         config = result.get("config")
         if self.log_config and isinstance(config, Mapping):
-            plain = run_config(config)
+            plain = run_config(config, self.excludes)
             if plain != self._config:
                 self._config = plain
                 config_update.update(plain)
             for key, value in flatten(plain, "config/").items():
-                if not is_excluded(key, self.excludes):
+                if not is_excluded(key, self.excludes):  # "config/x" may be named too
                     converted = self.metric_value(key, value)
                     if converted is not _DROP and isinstance(converted, int | float):
                         metrics[key] = converted
@@ -315,12 +341,13 @@ class ResultCleaner:
             self.warn_once(key, "is not logged: the array is empty")
             return _DROP
         if ndim == 3:
-            return wandb.Image(_channels_last(array, 0))
+            return wandb.Image(_channels_last(array, 0), **self.image_kwargs)
         if ndim == 4:
-            return [wandb.Image(a) for a in _channels_last(array, 1)]
+            return [wandb.Image(a, **self.image_kwargs) for a in _channels_last(array, 1)]
         if ndim == 5:
             # (videos, time, channels, height, width); encoding needs moviepy (the media extra)
-            return [wandb.Video(v, format="gif") for v in array]
+            video_kwargs = {"format": "gif", **self.video_kwargs}
+            return [wandb.Video(v, **video_kwargs) for v in array]
         if ndim in (1, 2):
             return self._histogram(key, array.astype(float).ravel())
         self.warn_once(key, f"is not logged: W&B cannot log a {ndim}-D array")

@@ -13,6 +13,7 @@ import shutil
 import threading
 from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
+from tune_wandb._hooks import process_run_info
 from tune_wandb._preflight import check_server
 from tune_wandb._secrets import redact
 
@@ -39,10 +40,14 @@ def start_run(plan: RunPlan, *, reinit: Reinit) -> Run:
     keeps many runs side by side in one process (the logger).
     """
     try:
-        return _start(plan, reinit=reinit)
+        run = _start(plan, reinit=reinit)
     except _Unreachable as error:
         reason = redact(str(error), plan.api_key)
+    else:
+        process_run_info(run)
+        return run
     run = _start_offline(plan, reinit=reinit)
+    process_run_info(run)
     logger.warning(
         "tune-wandb: W&B could not be reached for run %r (%s); logging offline so no "
         "metric is lost. Upload it later with: %s",

@@ -9,11 +9,13 @@ once, by :mod:`tune_wandb._plan`.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import functools
 import inspect
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from typing import Any, Final
 
 import attrs
@@ -42,8 +44,43 @@ OWN_KEYS: Final = frozenset(
         "summary_metric",
         "summary_mode",
         "tune_prefix",
+        "image_kwargs",
+        "video_kwargs",
     }
 )
+
+#: The seed's (Ray 1.x) names for ``wandb.init`` arguments, accepted as it names them.
+ALIASES: Final = {"run_id": "id", "run_name": "name"}
+
+#: ``WandbLogger`` constructor arguments that are not per-trial settings.
+CONSTRUCTOR_ONLY: Final = frozenset(
+    {"upload_checkpoints", "save_checkpoints", "summary", "experiment_run"}
+)
+
+#: Settings about turning Tune's results into rows: only the logger does that. The
+#: mixins and ``setup_wandb`` log what the user passes to ``wandb.log``.
+LOGGER_ONLY: Final = ("log_config", "tune_prefix", "image_kwargs", "video_kwargs")
+
+#: Where the settings being parsed come from, for error messages.
+_SOURCE: ContextVar[str] = ContextVar("tune_wandb_settings_source", default="config['wandb']")
+
+
+def setting(key: str) -> str:
+    """``key`` as the user wrote it: ``config['wandb']['key']`` or ``WandbLogger(key=...)``."""
+    source = _SOURCE.get()
+    if source.startswith("config["):
+        return f"{source}[{key!r}]"
+    return f"{source}({key}=...)"
+
+
+@contextlib.contextmanager
+def _source(name: str) -> Iterator[None]:
+    token = _SOURCE.set(name)
+    try:
+        yield
+    finally:
+        _SOURCE.reset(token)
+
 
 #: ``wandb.init()`` parameters that tune-wandb owns: passing them would break
 #: the one-run-per-trial contract.
@@ -63,7 +100,7 @@ def wandb_init_parameters() -> frozenset[str]:
 def _check_optional_str(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is not None and not isinstance(value, str):
         raise ValueError(
-            f"config['wandb'][{attribute.name!r}] must be a string, got "
+            f"{setting(attribute.name)} must be a string, got "
             f"{type(value).__name__}; write it as {attribute.name}='...'."
         )
 
@@ -71,24 +108,34 @@ def _check_optional_str(instance: object, attribute: attrs.Attribute[Any], value
 def _to_excludes(value: object) -> tuple[str, ...]:
     if isinstance(value, str) or not isinstance(value, Sequence | frozenset | set):
         raise ValueError(
-            f"config['wandb']['excludes'] must be a list of metric names, got "
+            f"{setting('excludes')} must be a list of metric names, got "
             f"{type(value).__name__}; write it as excludes=['loss', 'time_this_iter_s']."
         )
     names = tuple(value)
     bad = [n for n in names if not isinstance(n, str)]
     if bad:
         raise ValueError(
-            f"config['wandb']['excludes'] must hold metric names as strings; "
+            f"{setting('excludes')} must hold metric names as strings; "
             f"{bad[0]!r} is a {type(bad[0]).__name__}."
         )
     return names
 
 
+def _to_dict(value: Mapping[str, Any]) -> dict[str, Any]:
+    return dict(value)
+
+
+def _check_kwargs(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
+        raise ValueError(
+            f"{setting(attribute.name)} must be a dict of keyword arguments, got "
+            f"{type(value).__name__}."
+        )
+
+
 def _check_bool(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, bool):
-        raise ValueError(
-            f"config['wandb'][{attribute.name!r}] must be True or False, got {value!r}."
-        )
+        raise ValueError(f"{setting(attribute.name)} must be True or False, got {value!r}.")
 
 
 def _check_seconds(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -99,8 +146,7 @@ def _check_seconds(instance: object, attribute: attrs.Attribute[Any], value: obj
         or value <= 0
     ):
         raise ValueError(
-            f"config['wandb'][{attribute.name!r}] must be a positive number of "
-            f"seconds, got {value!r}."
+            f"{setting(attribute.name)} must be a positive number of seconds, got {value!r}."
         )
 
 
@@ -111,23 +157,26 @@ def _check_init_kwargs(
     for key in value:
         if key in RESERVED_INIT_KEYS:
             raise ValueError(
-                f"config['wandb'][{key!r}] is managed by tune-wandb (one run per "
+                f"{setting(key)} is managed by tune-wandb (one run per "
                 f"trial, continued on restore); remove it."
             )
+        if key in CONSTRUCTOR_ONLY:
+            raise ValueError(
+                f"{setting(key)} is not a per-trial setting: it is an argument of the "
+                f"logger itself, WandbLogger({key}=...)."
+            )
         if key not in known:
-            valid = sorted(known | OWN_KEYS)
+            valid = sorted(known | OWN_KEYS | set(ALIASES))
             close = difflib.get_close_matches(str(key), valid, n=1)
             hint = f" Did you mean {close[0]!r}?" if close else ""
             raise ValueError(
-                f"Unknown W&B setting config['wandb'][{key!r}].{hint} Valid keys are "
+                f"Unknown W&B setting {setting(key)}.{hint} Valid keys are "
                 f"tune-wandb's ({', '.join(sorted(OWN_KEYS))}) and wandb.init()'s "
                 f"parameters."
             )
     mode = value.get("mode")
     if mode is not None and mode not in MODES:
-        raise ValueError(
-            f"config['wandb']['mode'] must be one of {', '.join(MODES)}, got {mode!r}."
-        )
+        raise ValueError(f"{setting('mode')} must be one of {', '.join(MODES)}, got {mode!r}.")
 
 
 @attrs.frozen(kw_only=True)
@@ -172,41 +221,50 @@ class WandbSettings:
     #: Log Tune's bookkeeping metrics (``training_iteration``, ``time_total_s``, ...)
     #: under ``tune/``, a panel section of its own, so the user's metrics come first.
     tune_prefix: bool = attrs.field(default=True, validator=_check_bool)
+    #: Keyword arguments for the ``wandb.Image`` the logger makes of a 3-D or 4-D array.
+    image_kwargs: dict[str, Any] = attrs.field(factory=dict, validator=_check_kwargs)
+    #: Keyword arguments for the ``wandb.Video`` the logger makes of a 5-D array.
+    video_kwargs: dict[str, Any] = attrs.field(factory=dict, validator=_check_kwargs)
     #: Every other key, passed on to ``wandb.init()``.
     init_kwargs: dict[str, Any] = attrs.field(
-        factory=dict, converter=dict, validator=_check_init_kwargs
+        factory=dict, converter=_to_dict, validator=_check_init_kwargs
     )
 
     @summary_mode.validator
     def _check_summary_mode(self, attribute: attrs.Attribute[Any], value: object) -> None:
         if value not in (None, "min", "max"):
-            raise ValueError(
-                f"config['wandb']['summary_mode'] must be 'min' or 'max', got {value!r}."
-            )
+            raise ValueError(f"{setting('summary_mode')} must be 'min' or 'max', got {value!r}.")
 
     @api_key.validator
     def _check_key_not_empty(self, attribute: attrs.Attribute[Any], value: str | None) -> None:
         if value is not None and not value.strip():
-            raise ValueError("config['wandb']['api_key'] is empty; set a key or remove it.")
+            raise ValueError(f"{setting('api_key')} is empty; set a key or remove it.")
 
     @api_key_file.validator
     def _check_key_file(self, attribute: attrs.Attribute[Any], value: str | None) -> None:
         if value is not None and self.api_key is not None:
             raise ValueError(
-                "config['wandb'] sets both 'api_key' and 'api_key_file'; keep one "
+                f"{_SOURCE.get()} sets both 'api_key' and 'api_key_file'; keep one "
                 "(prefer 'api_key_file', so the key stays out of Tune's result files)."
             )
 
     @classmethod
     def from_config(
-        cls, config: Mapping[str, Any] | None, *, base: WandbSettings | None = None
+        cls,
+        config: Mapping[str, Any] | WandbSettings | None,
+        *,
+        base: WandbSettings | None = None,
+        source: str = "config['wandb']",
     ) -> WandbSettings:
         """Parse a ``"wandb"`` mapping, its keys overriding those of ``base``.
 
         ``config`` is the mapping itself (or ``None``): a trial's ``"wandb"``
-        value, or the logger's keyword arguments. Unknown keys raise
-        ``ValueError`` naming the key and the nearest valid one. Nothing is read
-        from files or the environment.
+        value, or the logger's keyword arguments. It may also be a
+        ``WandbSettings``, whose fields that differ from the defaults override
+        ``base``'s. Unknown keys raise ``ValueError`` naming the key (as
+        ``source`` spells it) and the nearest valid one. The seed's
+        ``run_id`` and ``run_name`` are ``wandb.init``'s ``id`` and ``name``.
+        Nothing is read from files or the environment.
 
         Example::
 
@@ -215,17 +273,27 @@ class WandbSettings:
             ...
             ValueError: Unknown W&B setting config['wandb']['projekt']. Did you mean 'project'? ...
         """
+        with _source(source):
+            return cls._parse(config, base)
+
+    @classmethod
+    def _parse(
+        cls, config: Mapping[str, Any] | WandbSettings | None, base: WandbSettings | None
+    ) -> WandbSettings:
+        if isinstance(config, WandbSettings):
+            config = config.changes()
         if config is None:
             config = {}
         if not isinstance(config, Mapping):
             raise ValueError(
-                f"config['wandb'] must be a dict of W&B settings, got "
+                f"{_SOURCE.get()} must be a dict of W&B settings or a WandbSettings, got "
                 f"{type(config).__name__}; e.g. config={{'wandb': {{'project': 'my-project'}}}}."
             )
         keys: list[object] = list(config)
         bad_keys = [k for k in keys if not isinstance(k, str)]
         if bad_keys:
-            raise ValueError(f"config['wandb'] keys must be strings; got {bad_keys[0]!r}.")
+            raise ValueError(f"{_SOURCE.get()} keys must be strings; got {bad_keys[0]!r}.")
+        config = _without_aliases(config)
         base = base if base is not None else cls()
         own: dict[str, Any] = {
             f.name: getattr(base, f.name) for f in attrs.fields(cls) if f.name != "init_kwargs"
@@ -234,6 +302,8 @@ class WandbSettings:
         for key, value in config.items():
             if key in OWN_KEYS:
                 own[key] = value
+            elif key == "init_kwargs" and isinstance(value, Mapping):
+                init_kwargs.update(value)  # from WandbSettings.changes()
             else:
                 init_kwargs[key] = value
         # A key source set here replaces the base's other source.
@@ -243,14 +313,29 @@ class WandbSettings:
             own["api_key"] = None
         return cls(**own, init_kwargs=init_kwargs)
 
+    def changes(self) -> dict[str, Any]:
+        """The fields that differ from the defaults (``init_kwargs`` as one key).
+
+        Example::
+
+            >>> WandbSettings(project="p", init_kwargs={"tags": ["a"]}).changes()
+            {'project': 'p', 'init_kwargs': {'tags': ['a']}}
+        """
+        default = WandbSettings()
+        return {
+            f.name: getattr(self, f.name)
+            for f in attrs.fields(WandbSettings)
+            if getattr(self, f.name) != getattr(default, f.name)
+        }
+
     @classmethod
     def for_trial(
         cls, trial_config: Mapping[str, Any], *, base: WandbSettings | None = None
     ) -> WandbSettings:
         """The settings in a trial config's ``"wandb"`` key, on top of ``base``.
 
-        A literal ``api_key`` there is warned about once: Tune writes trial
-        configs to its result files.
+        The key holds a dict or a ``WandbSettings``. A literal ``api_key`` there
+        is warned about once: Tune writes trial configs to its result files.
 
         Example::
 
@@ -258,9 +343,42 @@ class WandbSettings:
             'p'
         """
         raw = trial_config.get(CONFIG_KEY)
-        if isinstance(raw, Mapping) and raw.get("api_key"):
+        literal_key = raw.api_key if isinstance(raw, WandbSettings) else None
+        if isinstance(raw, Mapping):
+            literal_key = raw.get("api_key")
+        if literal_key:
             warn_key_in_trial_config()
         return cls.from_config(raw, base=base)
+
+    def reject_logger_only(self, entry_point: str) -> None:
+        """``ValueError`` if a setting only the logger can honour is set, for ``entry_point``.
+
+        The mixins and ``setup_wandb`` log what the user passes to ``wandb.log``,
+        not Tune's results, so a setting about turning results into rows
+        would do nothing there: it fails instead, saying where it works.
+        """
+        default = WandbSettings()
+        for name in LOGGER_ONLY:
+            if getattr(self, name) != getattr(default, name):
+                raise ValueError(
+                    f"config['wandb'][{name!r}] works with WandbLogger only (it is about "
+                    f"the Tune results the logger turns into rows); {entry_point} logs "
+                    f"what you pass to wandb.log. Remove it, or log with WandbLogger."
+                )
+
+
+def _without_aliases(config: Mapping[str, Any]) -> dict[str, Any]:
+    """``config`` with the seed's names (``run_id``, ``run_name``) as ``wandb.init``'s."""
+    out = dict(config)
+    for alias, name in ALIASES.items():
+        if alias in out:
+            if name in out:
+                raise ValueError(
+                    f"{_SOURCE.get()} sets both {alias!r} and {name!r}, which are the same "
+                    f"wandb.init argument; keep one."
+                )
+            out[name] = out.pop(alias)
+    return out
 
 
 def without_settings(config: Mapping[str, Any]) -> dict[str, Any]:

@@ -41,13 +41,24 @@ class TrialRun:
 
     @classmethod
     def start(
-        cls, settings: WandbSettings, identity: TrialIdentity, config: Mapping[str, Any]
+        cls,
+        settings: WandbSettings,
+        identity: TrialIdentity,
+        config: Mapping[str, Any],
+        *,
+        entry_point: str,
     ) -> TrialRun:
-        """Start the run of ``identity``'s trial; ``config`` is the trial config."""
+        """Start the run of ``identity``'s trial; ``config`` is the trial config.
+
+        ``entry_point`` names the caller in the error for a logger-only setting.
+        """
+        settings.reject_logger_only(entry_point)
         facts = None
         if settings.summary_metric is None:
             facts = ExperimentFacts.shared(identity.experiment)
-        plan = RunPlan.resolve(settings, identity, run_config(config), experiment=facts)
+        plan = RunPlan.resolve(
+            settings, identity, run_config(config, settings.excludes), experiment=facts
+        )
         run = start_run(plan, reinit="finish_previous")
         failures = LogFailures(plan.run_id)
         best = define_best(run, plan.summary_metric, plan.summary_mode)

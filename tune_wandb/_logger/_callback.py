@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final, Literal
 
@@ -58,10 +59,13 @@ class WandbLogger(LoggerCallback):
 
     Args:
         settings: Base settings (a ``WandbSettings``); keyword arguments are
-            applied on top. A ``wandb.Settings`` or a dict here is ``wandb.init``'s
+            applied on top. A string is the project, as the first argument of
+            Ray's ``WandbLoggerCallback``. A ``wandb.Settings`` or a dict here is ``wandb.init``'s
             ``settings`` instead, as in a trial's ``"wandb"`` dict.
         upload_checkpoints: Log each trial checkpoint on the local filesystem
             as a W&B artifact.
+        save_checkpoints: Ray's deprecated alias of ``upload_checkpoints``
+            (a ``FutureWarning``).
         summary: Print a table of runs and how to view or upload them at the end.
         summary_metric: The metric whose best value each run's summary holds
             (and the printed table shows); defaults to the experiment's
@@ -78,19 +82,31 @@ class WandbLogger(LoggerCallback):
 
     def __init__(
         self,
-        settings: WandbSettings | Mapping[str, Any] | wandb.Settings | None = None,
+        settings: WandbSettings | str | Mapping[str, Any] | wandb.Settings | None = None,
         *,
         upload_checkpoints: bool = False,
+        save_checkpoints: bool = False,
         summary: bool = True,
         summary_metric: str | None = None,
         summary_mode: Literal["min", "max"] | None = None,
         experiment_run: bool = True,
         **defaults: Any,
     ) -> None:
+        if save_checkpoints:
+            warnings.warn(
+                "WandbLogger(save_checkpoints=...) is deprecated, as in Ray's "
+                "WandbLoggerCallback; use upload_checkpoints=True.",
+                FutureWarning,
+                stacklevel=2,
+            )
+            upload_checkpoints = True
         if summary_mode not in (None, "min", "max"):
             raise ValueError(
                 f"WandbLogger(summary_mode=...) must be 'min' or 'max', got {summary_mode!r}."
             )
+        if isinstance(settings, str):  # Ray's WandbLoggerCallback("project")
+            defaults = {"project": settings, **defaults}
+            settings = None
         if settings is not None and not isinstance(settings, WandbSettings):
             defaults = {**defaults, "settings": settings}
             settings = None
@@ -98,7 +114,7 @@ class WandbLogger(LoggerCallback):
             defaults["summary_metric"] = summary_metric
         if summary_mode is not None:
             defaults["summary_mode"] = summary_mode
-        self._defaults = WandbSettings.from_config(defaults, base=settings)
+        self._defaults = WandbSettings.from_config(defaults, base=settings, source="WandbLogger")
         self._key_token: str | None = None
         if self._defaults.api_key:
             self._key_token = secrets.token_hex(16)
@@ -194,10 +210,11 @@ class WandbLogger(LoggerCallback):
     def log_trial_start(self, trial: Trial) -> None:
         if self._uses_mixin(trial):
             return
+        settings = self._settings_for(trial)
         plan = RunPlan.resolve(
-            self._settings_for(trial),
+            settings,
             TrialIdentity.from_trial(trial),
-            run_config(trial.config),
+            run_config(trial.config, settings.excludes),
             quiet_stats=True,
             experiment=self._facts,
             tune_results=True,

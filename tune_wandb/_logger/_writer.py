@@ -170,6 +170,8 @@ class RunWriter:
                 excludes=plan.excludes,
                 log_config=plan.log_config,
                 tune_prefix=plan.tune_prefix,
+                image_kwargs=plan.image_kwargs,
+                video_kwargs=plan.video_kwargs,
                 trial=plan.trial_id,
                 warned=self._warned,
             ),
@@ -213,7 +215,7 @@ class RunWriter:
         """The keys of the trial config that changed since its last result (PBT)."""
         if not isinstance(config, Mapping):
             return {}
-        plain = run_config(config)
+        plain = run_config(config, held.plan.excludes)
         before, held.config = held.config, plain
         if before is None or before == plain:
             return {}

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ray.train.v2._internal.execution.callback import ControllerCallback, ReportCallback
 
+from tune_wandb._best import BestTracker, define_best, write_best
 from tune_wandb._identity import TrialIdentity
 from tune_wandb._log_failures import LogFailures
 from tune_wandb._plan import RunPlan, check_environment
@@ -71,13 +72,16 @@ class WandbTrainCallback(ControllerCallback, ReportCallback):
             raise ValueError(
                 f"WandbTrainCallback(ranks=...) must be 'zero' or 'all', got {ranks!r}."
             )
-        self._defaults = WandbSettings.from_config(defaults, base=settings)
+        self._defaults = WandbSettings.from_config(
+            defaults, base=settings, source="WandbTrainCallback"
+        )
         self.ranks = ranks
         self.upload_checkpoints = upload_checkpoints
         self._run: Run | None = None
         self._plan: RunPlan | None = None
         self._cleaner = ResultCleaner()
         self._failures = LogFailures("")
+        self._best: BestTracker | None = None
         self._step = 0
 
     def __getstate__(self) -> dict[str, Any]:
@@ -102,15 +106,28 @@ class WandbTrainCallback(ControllerCallback, ReportCallback):
             if local
             else str(Path.cwd()),
         )
-        self._plan = RunPlan.resolve(settings, identity, run_config(loop_config), quiet_stats=True)
+        if settings.log_config:
+            logger.warning(
+                "tune-wandb: log_config does nothing in WandbTrainCallback (Train reports "
+                "carry no config; the run's config is train_loop_config); it is WandbLogger's."
+            )
+        self._plan = RunPlan.resolve(
+            settings, identity, run_config(loop_config, settings.excludes), quiet_stats=True
+        )
         self._cleaner = ResultCleaner(
-            excludes=self._plan.excludes, log_config=False, trial=self._plan.run_id
+            excludes=self._plan.excludes,
+            log_config=False,
+            trial=self._plan.run_id,
+            image_kwargs=self._plan.image_kwargs,
+            video_kwargs=self._plan.video_kwargs,
         )
         self._failures = LogFailures(self._plan.run_id)
         try:
             self._run = start_run(self._plan, reinit="create_new")
         except Exception as error:  # noqa: BLE001 - never fail the Train run for W&B
             logger.warning("tune-wandb: no W&B run for Train run %r: %s", name, error)
+            return
+        self._best = define_best(self._run, self._plan.summary_metric, self._plan.summary_mode)
 
     def after_report(self, training_report: Any, metrics: list[dict[str, Any]]) -> None:
         """Log one report of the workers (``metrics[i]`` is rank i's) as a row."""
@@ -126,8 +143,11 @@ class WandbTrainCallback(ControllerCallback, ReportCallback):
         if self._failures.skipped():
             return
         try:
-            run.log(self._cleaner.clean(row).metrics, step=self._step, commit=True)
+            cleaned = self._cleaner.clean(row).metrics
+            run.log(cleaned, step=self._step, commit=True)
             self._failures.logged += 1
+            if self._best is not None:
+                self._best.observe(cleaned, self._step)
         except Exception as error:  # noqa: BLE001 - counted, reported once at finish
             self._failures.record(error)
         if self.upload_checkpoints and checkpoint is not None:
@@ -139,6 +159,7 @@ class WandbTrainCallback(ControllerCallback, ReportCallback):
         if run is None or self._plan is None:
             return
         self._failures.report()
+        write_best(run, self._best)
         exit_code = 1 if getattr(result, "error", None) is not None else 0
         finish_run(run, exit_code=exit_code, timeout=self._plan.upload_timeout)
 

@@ -73,7 +73,8 @@ def setup_wandb(
     if api_key_file is not None:
         overrides["api_key_file"] = api_key_file
     if overrides:
-        settings = WandbSettings.from_config(overrides, base=settings)
+        settings = WandbSettings.from_config(overrides, base=settings, source="setup_wandb")
+    settings.reject_logger_only("setup_wandb")
     resolve_project(settings)  # on every rank: the same error everywhere, none waits
     host = find_host()
     if rank_zero_only and host.rank not in (None, 0):
@@ -87,7 +88,7 @@ def setup_wandb(
         if held is not None and _open.get("trial") == host.identity.trial_id:
             return held.run
         _finish_open(exit_code=0)  # the previous trial on this (reused) process is over
-        held = TrialRun.start(settings, host.identity, config or {})
+        held = TrialRun.start(settings, host.identity, config or {}, entry_point="setup_wandb")
         _open.update(run=held, trial=host.identity.trial_id)
     run = held.run
 
