@@ -36,7 +36,10 @@ def hooks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     (tmp_path / "hooks_for_test.py").write_text(HOOKS)
     monkeypatch.syspath_prepend(str(tmp_path))
     for name in ("WANDB_API_KEY", "WANDB_PROJECT", "WANDB_PROJECT_NAME", "WANDB_GROUP_NAME"):
-        monkeypatch.delenv(name, raising=False)
+        # Set, then delete: monkeypatch then restores the first state at teardown, even
+        # after the location hook set the variable behind its back.
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
     monkeypatch.setenv("HOME", str(tmp_path))  # no netrc: no `wandb login` key
     monkeypatch.setenv("NETRC", str(tmp_path / "netrc"))
     _reported.clear()

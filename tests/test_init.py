@@ -12,10 +12,11 @@ ROOT = Path(__file__).parent.parent
 
 
 def test_public_names() -> None:
-    """__all__ lists exactly the entry points, the settings and the run record, sorted."""
+    """__all__ lists exactly the entry points, the settings' two types and the run record."""
     assert tune_wandb.__all__ == sorted(tune_wandb.__all__)
     assert set(tune_wandb.__all__) == {
         "RunRecord",
+        "WandbConfig",
         "WandbLogger",
         "WandbSettings",
         "WandbTrainCallback",
