@@ -14,6 +14,7 @@ Ray's ``WANDB_PROJECT_NAME``, ``WANDB_GROUP_NAME`` and hooks through
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
@@ -111,17 +112,27 @@ def _user_wandb_settings(value: object) -> dict[str, Any]:
     return {name: getattr(value, name) for name in fields_set}
 
 
+@functools.cache
+def _wandb_has_setting(name: str) -> bool:
+    """Whether the installed wandb's ``Settings`` has the field ``name``."""
+    import wandb
+
+    return name in wandb.Settings.model_fields
+
+
 def _our_wandb_settings(settings: WandbSettings, *, quiet_stats: bool) -> dict[str, Any]:
     ours: dict[str, Any] = {
         "silent": True,
         "console": "off",
         "init_timeout": settings.init_timeout,
+    }
+    if _wandb_has_setting("x_transaction_log_flush_interval"):
         # wandb-core buffers a run's transaction log and writes it every 15 s by
         # default; when a trial's process dies (OOM, ray.kill) its service dies
         # with it, and a run killed within its first 15 s kept 0 rows (measured).
-        # Every second, it keeps all but the last second's.
-        "x_transaction_log_flush_interval": FLUSH_INTERVAL,
-    }
+        # Every second, it keeps all but the last second's. (wandb 0.31 and later;
+        # wandb 0.30 rejects the field, so older versions keep their default.)
+        ours["x_transaction_log_flush_interval"] = FLUSH_INTERVAL
     if quiet_stats:
         # The logger's runs live in the driver: its CPU, memory, machine, git state and
         # packages are not the trial's, and collecting them made each init 5x slower
