@@ -90,6 +90,29 @@ class PBTTrainable(tune.Trainable):
         return True
 
 
+def run_pbt(tune_run: Any, wandb_settings: dict[str, Any] | None = None) -> Any:
+    """Two PBTTrainable trials under PBT (lr perturbed every 2 of 8 iterations), logged."""
+    from ray.tune.schedulers import PopulationBasedTraining
+
+    from tune_wandb import WandbLogger
+
+    pbt = PopulationBasedTraining(
+        time_attr="training_iteration",
+        perturbation_interval=2,
+        hyperparam_mutations={"lr": [0.1, 0.5, 1.0, 2.0]},
+        metric="score",
+        mode="max",
+    )
+    return tune_run(
+        PBTTrainable,
+        config={"lr": tune.grid_search([0.1, 2.0]), "wandb": wandb_settings or {}},
+        scheduler=pbt,
+        stop={"training_iteration": 8},
+        checkpoint_config=tune.CheckpointConfig(checkpoint_frequency=2),
+        callbacks=[WandbLogger(project="p", summary=False)],
+    )
+
+
 def checkpoints(config: dict[str, Any]) -> None:
     for i in range(1, 3):
         with tempfile.TemporaryDirectory() as folder:

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 from ray import tune
-from ray.tune.schedulers import ASHAScheduler, PopulationBasedTraining
+from ray.tune.schedulers import ASHAScheduler
 
-from tests.helpers import PBTTrainable, fails, fit_then_restore, trial_ids
+from tests.helpers import fails, fit_then_restore, run_pbt, trial_ids
 from tests.wandb_reader import read_experiment_runs, read_run_logs, read_runs, read_table
 from tune_wandb import RunRecord, WandbLogger
 from tune_wandb._logger._experiment_run import JOB_TYPE, experiment_run_id
@@ -171,21 +171,7 @@ class TestSearch:
 
 def test_pbt_exploits_are_recorded_where_they_happen(tune_run: Any, results: Path) -> None:
     """A config change from PBT steps tune/perturbations up at that row; the run config follows."""
-    pbt = PopulationBasedTraining(
-        time_attr="training_iteration",
-        perturbation_interval=2,
-        hyperparam_mutations={"lr": [0.1, 0.5, 1.0, 2.0]},
-        metric="score",
-        mode="max",
-    )
-    analysis = tune_run(
-        PBTTrainable,
-        config={"lr": tune.grid_search([0.1, 2.0])},
-        scheduler=pbt,
-        stop={"training_iteration": 8},
-        checkpoint_config=tune.CheckpointConfig(checkpoint_frequency=2),
-        callbacks=[WandbLogger(project="p", summary=False)],
-    )
+    analysis = run_pbt(tune_run)
     runs = read_runs(results)
     perturbed = [run for run in runs.values() if run.column("tune/perturbations")]
     assert perturbed, "PBT changed no trial's config"

@@ -11,11 +11,9 @@ from typing import Any
 
 import pytest
 from ray import tune
-from ray.tune.schedulers import PopulationBasedTraining
 
 from tests.helpers import (
     Counter,
-    PBTTrainable,
     checkpoints,
     dies,
     exit_codes_by_run,
@@ -27,6 +25,7 @@ from tests.helpers import (
     reports,
     reports_arrays,
     reports_wandb_names,
+    run_pbt,
     trial_ids,
 )
 from tests.wandb_reader import read_run_logs, read_runs
@@ -119,21 +118,7 @@ class TestRuns:
 
     def test_log_config_records_pbt_changes(self, tune_run: Any, results: Path) -> None:
         """With log_config, PBT's config changes appear as config/ metrics."""
-        pbt = PopulationBasedTraining(
-            time_attr="training_iteration",
-            perturbation_interval=2,
-            hyperparam_mutations={"lr": [0.1, 0.5, 1.0, 2.0]},
-            metric="score",
-            mode="max",
-        )
-        tune_run(
-            PBTTrainable,
-            config={"lr": tune.grid_search([0.1, 2.0]), "wandb": {"log_config": True}},
-            scheduler=pbt,
-            stop={"training_iteration": 8},
-            checkpoint_config=tune.CheckpointConfig(checkpoint_frequency=2),
-            callbacks=[WandbLogger(project="p", summary=False)],
-        )
+        run_pbt(tune_run, {"log_config": True})
         runs = read_runs(results)
         assert len(runs) == 2
         lrs = [set(run.column("config/lr")) for run in runs.values()]

@@ -132,6 +132,8 @@ class WandbLogger(LoggerCallback):
         #: Why each trial is ending, from the last result Tune marked done.
         self._done_reasons: dict[str, StopReason] = {}
         self._stop_reasons: dict[str, StopReason] = {}
+        #: The experiment run's id, once its writing is queued.
+        self._experiment_run_id: str | None = None
         #: Records of runs finished before ``Tuner.restore`` (from Tune's callback state).
         self._earlier: dict[str, RunRecord] = {}
         #: After ``fit()``: a record per run the logger wrote, by trial id.
@@ -168,12 +170,12 @@ class WandbLogger(LoggerCallback):
 
     def get_state(self) -> dict[str, Any] | None:
         """Tune's experiment checkpoint: why trials ended and their runs' records, for restore."""
-        records = {**self._earlier, **self._writer.records}
+        records = self._trial_records()
         if not records and not self._stop_reasons:
             return None
         return {
             "stop_reasons": dict(self._stop_reasons),
-            "records": {k: attrs.asdict(v) for k, v in records.items() if v.stop_reason},
+            "records": {k: attrs.asdict(v) for k, v in records.items()},
         }
 
     def set_state(self, state: dict[str, Any]) -> None:
@@ -250,11 +252,10 @@ class WandbLogger(LoggerCallback):
         if self.experiment_run_enabled and trials:
             self._write_experiment_run(trials, metric, mode)
         self._writer.close(timeout=self._defaults.upload_timeout)
-        records = {**self._earlier, **self._writer.records}
-        self.runs = {k: v for k, v in records.items() if v.stop_reason is not None}
-        experiment = next((v for v in records.values() if v.stop_reason is None), None)
+        self.runs = self._trial_records()
+        experiment = self._writer.records.get(self._experiment_run_id or "")
         self.experiment_run = experiment
-        if self.summary and (records or self._writer.lost_rows):
+        if self.summary and (self.runs or experiment or self._writer.lost_rows):
             print_summary(
                 self.runs,
                 trials,
@@ -284,7 +285,14 @@ class WandbLogger(LoggerCallback):
         except Exception as error:  # noqa: BLE001 - the trials' runs are what matters
             logger.warning("tune-wandb: no experiment run written: %s", error)
             return
+        self._experiment_run_id = op.plan.trial_id
         self._writer.submit(op)
+
+    def _trial_records(self) -> dict[str, RunRecord]:
+        """The trials' run records, those written before a restore included."""
+        records = {**self._earlier, **self._writer.records}
+        records.pop(self._experiment_run_id or "", None)
+        return records
 
     def _settings_for(self, trial: Trial) -> WandbSettings:
         settings = self._settings.get(trial.trial_id)

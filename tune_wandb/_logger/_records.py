@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Final, Literal
+from typing import Literal
 
 import attrs
 
 #: Why a trial ended, as the logger tells it (``tune/stop_reason`` and a tag on its run).
 StopReason = Literal["completed", "early-stopped", "stop-criteria", "error", "interrupted"]
-STOP_REASONS: Final[tuple[StopReason, ...]] = (
-    "completed",
-    "early-stopped",
-    "stop-criteria",
-    "error",
-    "interrupted",
-)
 
 
 @attrs.frozen(kw_only=True)
@@ -46,7 +39,7 @@ class RunRecord:
     exit_code: int
     #: Whether the run finished writing within ``upload_timeout``.
     finished: bool
-    #: Why the trial ended (see :data:`STOP_REASONS`); ``None`` for the experiment run.
+    #: Why the trial ended (see :data:`StopReason`); ``None`` for the experiment run.
     stop_reason: StopReason | None = None
     #: The best value of the summary metric, and the step (iteration) it was reached at.
     best: float | None = None

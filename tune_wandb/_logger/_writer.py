@@ -111,7 +111,8 @@ class OpenRun:
     failures: LogFailures
     best: BestTracker | None = None
     last_step: int = 0
-    #: The trial config as last reported, to see PBT change it.
+    #: The trial config as last reported (as sent, and as logged), to see PBT change it.
+    raw_config: Mapping[str, Any] | None = None
     config: dict[str, Any] | None = None
     perturbations: int = 0
 
@@ -213,8 +214,9 @@ class RunWriter:
     @staticmethod
     def _config_changes(held: OpenRun, config: object) -> dict[str, Any]:
         """The keys of the trial config that changed since its last result (PBT)."""
-        if not isinstance(config, Mapping):
-            return {}
+        if not isinstance(config, Mapping) or config == held.raw_config:
+            return {}  # the common case: compared as sent, not serialised every row
+        held.raw_config = config
         plain = run_config(config, held.plan.excludes)
         before, held.config = held.config, plain
         if before is None or before == plain:
@@ -241,18 +243,11 @@ class RunWriter:
             self._metric = held.best.metric
             self._not_finite += held.best.not_finite
         _mark_stopped(run, stop_reason, held.perturbations)
-        finished = finish_run(run, exit_code=exit_code, timeout=plan.upload_timeout)
-        offline = is_offline(run)
-        self.records[plan.trial_id] = RunRecord(
-            run_id=plan.run_id,
-            trial_id=plan.trial_id,
-            folder=plan.folder,
-            url=None if offline else run.url,
-            sync_dir=run.settings.sync_dir,
-            offline=offline,
+        self.records[plan.trial_id] = _finished_record(
+            plan,
+            run,
             rows=held.failures.logged,
             exit_code=exit_code,
-            finished=finished,
             stop_reason=stop_reason,
             best=held.best.value if held.best else None,
             best_step=held.best.step if held.best else None,
@@ -278,19 +273,7 @@ class RunWriter:
             run.summary.update(summary(rows, op.metric, op.mode))
         except Exception as error:  # noqa: BLE001 - the trials' runs are written already
             logger.warning("tune-wandb: the experiment run's table was not written: %s", error)
-        finished = finish_run(run, exit_code=0, timeout=plan.upload_timeout)
-        offline = is_offline(run)
-        self.records[plan.trial_id] = RunRecord(
-            run_id=plan.run_id,
-            trial_id=plan.trial_id,
-            folder=plan.folder,
-            url=None if offline else run.url,
-            sync_dir=run.settings.sync_dir,
-            offline=offline,
-            rows=logged,
-            exit_code=0,
-            finished=finished,
-        )
+        self.records[plan.trial_id] = _finished_record(plan, run, rows=logged, exit_code=0)
 
     def close_all(self) -> None:
         """Finish every run still open, as failed: its trial never ended (one warning)."""
@@ -328,6 +311,26 @@ class RunWriter:
                 self._not_finite,
                 self._metric,
             )
+
+
+def _finished_record(
+    plan: RunPlan, run: Run, *, rows: int, exit_code: int, **outcome: Any
+) -> RunRecord:
+    """Finish ``run`` (bounded by ``upload_timeout``) and record where and how it ended."""
+    finished = finish_run(run, exit_code=exit_code, timeout=plan.upload_timeout)
+    offline = is_offline(run)
+    return RunRecord(
+        run_id=plan.run_id,
+        trial_id=plan.trial_id,
+        folder=plan.folder,
+        url=None if offline else run.url,
+        sync_dir=run.settings.sync_dir,
+        offline=offline,
+        rows=rows,
+        exit_code=exit_code,
+        finished=finished,
+        **outcome,
+    )
 
 
 def _mark_stopped(run: Run, stop_reason: StopReason | None, perturbations: int) -> None:
