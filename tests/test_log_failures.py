@@ -13,7 +13,7 @@ from ray import tune
 
 from tests.wandb_reader import read_runs
 from tune_wandb import WandbTrainableMixin, wandb_mixin
-from tune_wandb._plan import FLUSH_INTERVAL
+from tune_wandb._plan import FLUSH_INTERVAL, flushes_every_second
 
 WANDB = {"project": "log-failures"}
 
@@ -67,8 +67,9 @@ def test_decorated_trial_survives_its_service_dying(tune_run: Any, results: Path
     (trial,) = analysis.trials
     assert trial.status == "TERMINATED"
     assert trial.last_result["killed"] >= 1
-    (run,) = read_runs(results).values()
-    assert run.column("i") == [0, 1, 2]
+    if flushes_every_second():  # older wandb held the rows in memory when its service died
+        (run,) = read_runs(results).values()
+        assert run.column("i") == [0, 1, 2]
     warnings = warnings_file.read_text().splitlines()
     failures = [w for w in warnings if "could not be logged" in w]
     assert len(failures) == 1
@@ -82,8 +83,9 @@ def test_class_trial_survives_its_service_dying(tune_run: Any, results: Path) ->
     analysis = tune_run(LosesItsService, config={"warnings": str(warnings_file), "wandb": WANDB})
     (trial,) = analysis.trials
     assert trial.status == "TERMINATED"
-    (run,) = read_runs(results).values()
-    assert run.column("i") == [0, 1, 2]
+    if flushes_every_second():  # older wandb held the rows in memory when its service died
+        (run,) = read_runs(results).values()
+        assert run.column("i") == [0, 1, 2]
     warnings = warnings_file.read_text()
     assert warnings.count("could not be logged") == 1
     assert "3 of 6 rows" in warnings

@@ -15,7 +15,7 @@ from examples.decorator import train_fn  # the seed's example, as shipped
 from tests.helpers import Counter, by_trial, exit_codes_by_run, fit_then_restore, trial_ids
 from tests.wandb_reader import read_run_logs, read_runs
 from tune_wandb import WandbTrainableMixin, wandb_mixin
-from tune_wandb._plan import FLUSH_INTERVAL
+from tune_wandb._plan import FLUSH_INTERVAL, flushes_every_second
 
 WANDB = {"project": "mixin-tests"}
 
@@ -144,6 +144,11 @@ class TestDecorator:
             assert run.column("a") == [trials[trial_id].config["a"]] * 5
             assert run.exit_code == 0
 
+    @pytest.mark.skipif(
+        not flushes_every_second(),
+        reason="wandb < 0.31 writes its transaction log every 15 s: a killed process keeps "
+        "none of its last 15 s (documented in the README)",
+    )
     def test_killed_process_keeps_the_rows_wandb_accepted(
         self, tune_run: Any, results: Path
     ) -> None:

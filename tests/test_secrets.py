@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import KEY
-from tune_wandb._secrets import read_key_file, redact, resolve_api_key
+from tune_wandb._secrets import netrc_api_key, read_key_file, redact, resolve_api_key
 
 
 def test_order_literal_file_environment_netrc(
@@ -25,6 +25,24 @@ def test_order_literal_file_environment_netrc(
     key_file.write_text("f" * 40)
     assert resolve_api_key(None, str(key_file)) == "f" * 40
     assert resolve_api_key(" " + "a" * 40 + "\n", None) == "a" * 40
+
+
+def test_netrc_key_is_the_base_urls_host_and_port(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """wandb login on a server at host:port is found there only, as wandb writes it."""
+    netrc = tmp_path / "netrc"
+    netrc.write_text(
+        f"machine api.wandb.ai login user password {'a' * 40}\n"
+        f"machine 127.0.0.1:8080 login user password {'p' * 40}\n"
+    )
+    monkeypatch.setenv("NETRC", str(netrc))
+    monkeypatch.setenv("WANDB_BASE_URL", "http://127.0.0.1:8080")
+    assert netrc_api_key() == "p" * 40
+    monkeypatch.setenv("WANDB_BASE_URL", "http://127.0.0.1:9")
+    assert netrc_api_key() is None
+    netrc.write_text("machine 127.0.0.1:9 login user\n  password")  # broken: no password value
+    assert netrc_api_key() is None
 
 
 def test_a_key_file_is_read_once_per_process(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from tests.wandb_reader import read_runs
 from tune_wandb import WandbLogger, WandbSettings
 from tune_wandb._identity import TrialIdentity
 from tune_wandb._logger._writer import Finish, Log, RunWriter, Start
-from tune_wandb._plan import FLUSH_INTERVAL, RunPlan
+from tune_wandb._plan import FLUSH_INTERVAL, RunPlan, flushes_every_second
 
 
 def start(folder: Path, trial_id: str = "w_00000", **settings: Any) -> Start:
@@ -134,7 +134,8 @@ def test_rows_lost_to_a_dead_service_are_counted(
     assert killer.record.read_text() == "1"
     (trial,) = analysis.trials
     assert trial.status == "TERMINATED"
-    (run,) = read_runs(results).values()
-    assert run.column("i") == [1, 2, 3, 4]
+    if flushes_every_second():  # older wandb held the rows in memory when its service died
+        (run,) = read_runs(results).values()
+        assert run.column("i") == [1, 2, 3, 4]
     (warning,) = [r.getMessage() for r in caplog.records if "could not be logged" in r.getMessage()]
     assert "4 of 8 rows" in warning

@@ -120,18 +120,28 @@ def _wandb_has_setting(name: str) -> bool:
     return name in wandb.Settings.model_fields
 
 
+def flushes_every_second() -> bool:
+    """Whether the installed wandb writes a run's transaction log every second.
+
+    wandb 0.31 added the setting; older wandb writes the log every 15 s, so a
+    trial process killed outright (OOM, SIGKILL) loses its last 15 s of rows
+    there (the README's version table says so).
+    """
+    return _wandb_has_setting("x_transaction_log_flush_interval")
+
+
 def _our_wandb_settings(settings: WandbSettings, *, quiet_stats: bool) -> dict[str, Any]:
     ours: dict[str, Any] = {
         "silent": True,
         "console": "off",
         "init_timeout": settings.init_timeout,
     }
-    if _wandb_has_setting("x_transaction_log_flush_interval"):
+    if flushes_every_second():
         # wandb-core buffers a run's transaction log and writes it every 15 s by
         # default; when a trial's process dies (OOM, ray.kill) its service dies
         # with it, and a run killed within its first 15 s kept 0 rows (measured).
         # Every second, it keeps all but the last second's. (wandb 0.31 and later;
-        # wandb 0.30 rejects the field, so older versions keep their default.)
+        # wandb 0.23 and 0.30 reject the field, so older versions keep their default.)
         ours["x_transaction_log_flush_interval"] = FLUSH_INTERVAL
     if quiet_stats:
         # The logger's runs live in the driver: its CPU, memory, machine, git state and

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import functools
 import logging
+import netrc
 import os
 import socket
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from tune_wandb._cluster_keys import AMBIENT, file_source, share_key, shared_key
 from tune_wandb._preflight import DEFAULT_BASE_URL
@@ -53,14 +55,29 @@ def read_key_file(path: str) -> str:
 
 
 def netrc_api_key() -> str | None:
-    """The key saved by ``wandb login`` for the current base URL, if any."""
-    try:
-        from wandb.sdk.lib.wbauth import read_netrc_auth
+    """The key saved by ``wandb login`` for the current base URL, if any.
 
-        base_url = os.environ.get("WANDB_BASE_URL", DEFAULT_BASE_URL)
-        return read_netrc_auth(host=base_url)
-    except Exception:  # noqa: BLE001 - a broken netrc means "no key there", not a crash
+    Read as every wandb release writes it, with the standard library: the file
+    ``NETRC`` names, else ``~/.netrc`` (``~/_netrc`` on Windows), where the
+    machine is the server's ``host[:port]`` and the password is the key.
+    (wandb's own reader moved between releases: ``wandb.sdk.lib.wbauth`` is 0.31's.)
+    """
+    netloc = urlsplit(os.environ.get("WANDB_BASE_URL", DEFAULT_BASE_URL)).netloc
+    try:
+        entry = netrc.netrc(_netrc_path()).authenticators(netloc) if netloc else None
+    except (OSError, netrc.NetrcParseError):  # a broken netrc means "no key there"
         return None
+    return entry[2] if entry and entry[2] else None
+
+
+def _netrc_path() -> Path:
+    if named := os.environ.get("NETRC"):
+        return Path(named).expanduser()
+    unix, windows = Path("~/.netrc").expanduser(), Path("~/_netrc").expanduser()
+    for found in (unix, windows):
+        if found.exists():
+            return found
+    return windows if os.name == "nt" else unix
 
 
 def resolve_api_key(api_key: str | None, api_key_file: str | None) -> str | None:
