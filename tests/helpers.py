@@ -120,6 +120,17 @@ def checkpoints(config: dict[str, Any]) -> None:
             tune.report({"i": i}, checkpoint=tune.Checkpoint.from_directory(folder))
 
 
+#: The loss checkpoints_with_loss reports at iterations 1 to 4: best at 1, 2 and 4.
+LOSSES = (0.5, 0.3, 0.4, 0.2)
+
+
+def checkpoints_with_loss(config: dict[str, Any]) -> None:
+    for loss in LOSSES:
+        with tempfile.TemporaryDirectory() as folder:
+            Path(folder, "model.txt").write_text(f"weights at loss {loss}")
+            tune.report({"loss": loss}, checkpoint=tune.Checkpoint.from_directory(folder))
+
+
 def interrupted(config: dict[str, Any]) -> None:
     for i in range(1, 4):
         if i == 3 and not Path(config["marker"]).exists():

@@ -16,14 +16,16 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 import attrs
 from ray.tune.logger import LoggerCallback
 
+from tune_wandb._best import BestTracker
 from tune_wandb._experiment import ExperimentFacts
 from tune_wandb._identity import TrialIdentity
+from tune_wandb._logger._checkpoints import CheckpointMode, CheckpointPicker, checkpoint_mode
 from tune_wandb._logger._experiment_run import experiment_op
 from tune_wandb._logger._media import read_media
 from tune_wandb._logger._records import RunRecord, StopReason
 from tune_wandb._logger._stops import reason_at_done
 from tune_wandb._logger._summary import print_summary
-from tune_wandb._logger._writer import Finish, Log, Save, Start
+from tune_wandb._logger._writer import Finish, Log, Start
 from tune_wandb._logger._writer_process import WriterProcess
 from tune_wandb._plan import RunPlan, check_environment, summary_metric
 from tune_wandb._results import run_config
@@ -62,8 +64,12 @@ class WandbLogger(LoggerCallback):
             applied on top. A string is the project, as the first argument of
             Ray's ``WandbLoggerCallback``. A ``wandb.Settings`` or a dict here is ``wandb.init``'s
             ``settings`` instead, as in a trial's ``"wandb"`` dict.
-        upload_checkpoints: Log each trial checkpoint on the local filesystem
-            as a W&B artifact.
+        upload_checkpoints: Log trial checkpoints on the local filesystem as
+            versions of a W&B artifact per trial (type ``model``, aliases
+            ``latest``, ``best``, ``iter-<n>``): ``True`` or ``"all"`` every
+            checkpoint, ``"best"`` those that improve the trial's best value of
+            the metric (``summary_metric``, else the experiment's), ``"end"``
+            each trial's last.
         save_checkpoints: Ray's deprecated alias of ``upload_checkpoints``
             (a ``FutureWarning``).
         summary: Print a table of runs and how to view or upload them at the end.
@@ -84,7 +90,7 @@ class WandbLogger(LoggerCallback):
         self,
         settings: WandbSettings | str | Mapping[str, Any] | wandb.Settings | None = None,
         *,
-        upload_checkpoints: bool = False,
+        upload_checkpoints: bool | CheckpointMode = False,
         save_checkpoints: bool = False,
         summary: bool = True,
         summary_metric: str | None = None,
@@ -120,6 +126,7 @@ class WandbLogger(LoggerCallback):
             self._key_token = secrets.token_hex(16)
             _CONSTRUCTOR_KEYS[self._key_token] = self._defaults.api_key
         self.upload_checkpoints = upload_checkpoints
+        self._checkpoint_mode = checkpoint_mode(upload_checkpoints)
         self.summary = summary
         self.experiment_run_enabled = experiment_run
         self._init_state()
@@ -128,6 +135,8 @@ class WandbLogger(LoggerCallback):
         self._writer = WriterProcess()
         self._settings: dict[str, WandbSettings] = {}
         self._mixin_trials: set[str] = set()
+        self._pickers: dict[str, CheckpointPicker] = {}
+        self._remote_warned: set[str] = set()
         self._facts = ExperimentFacts()
         #: Why each trial is ending, from the last result Tune marked done.
         self._done_reasons: dict[str, StopReason] = {}
@@ -191,6 +200,12 @@ class WandbLogger(LoggerCallback):
         self._facts = ExperimentFacts.find()
         if self._facts.experiment:
             self._facts.share(self._facts.experiment)  # for mixin trials' summaries
+        if self._checkpoint_mode == "best" and self.summary_metric is None:
+            raise ValueError(
+                "WandbLogger(upload_checkpoints='best') needs a metric to rank checkpoints "
+                "by: set tune.TuneConfig(metric=..., mode=...) (or tune.run(metric=, "
+                "mode=)), or WandbLogger(summary_metric=..., summary_mode=...)."
+            )
         self._writer.start()
 
     @property
@@ -232,11 +247,27 @@ class WandbLogger(LoggerCallback):
             self._writer.submit(Log(trial.trial_id, dict(result), read_media(result)))
 
     def log_trial_save(self, trial: Trial) -> None:
-        if not self.upload_checkpoints or trial.trial_id in self._mixin_trials:
+        if self._checkpoint_mode is None or trial.trial_id in self._mixin_trials:
             return
         checkpoint = trial.checkpoint
-        if checkpoint is not None and type(checkpoint.filesystem).__name__ == "LocalFileSystem":
-            self._writer.submit(Save(trial.trial_id, checkpoint.path))
+        if checkpoint is None:
+            return
+        filesystem = type(checkpoint.filesystem).__name__
+        if filesystem != "LocalFileSystem":
+            if trial.trial_id not in self._remote_warned:
+                self._remote_warned.add(trial.trial_id)
+                logger.warning(
+                    "tune-wandb: trial %s's checkpoints (%s, on %s) are not logged as "
+                    "artifacts: upload_checkpoints logs checkpoints on the local "
+                    "filesystem only.",
+                    trial.trial_id,
+                    checkpoint.path,
+                    filesystem,
+                )
+            return
+        save = self._picker(trial).saved(checkpoint.path, trial.last_result or {})
+        if save is not None:
+            self._writer.submit(save)
 
     def log_trial_end(self, trial: Trial, failed: bool = False) -> None:
         reason: StopReason = (
@@ -244,6 +275,10 @@ class WandbLogger(LoggerCallback):
         )
         self._stop_reasons[trial.trial_id] = reason
         if trial.trial_id not in self._mixin_trials:
+            picker = self._pickers.pop(trial.trial_id, None)
+            last = picker.ended() if picker is not None else None
+            if last is not None:
+                self._writer.submit(last)
             self._writer.submit(Finish(trial.trial_id, 1 if failed else 0, reason))
 
     def on_experiment_end(self, trials: list[Trial], **info: Any) -> None:
@@ -287,6 +322,17 @@ class WandbLogger(LoggerCallback):
             return
         self._experiment_run_id = op.plan.trial_id
         self._writer.submit(op)
+
+    def _picker(self, trial: Trial) -> CheckpointPicker:
+        picker = self._pickers.get(trial.trial_id)
+        if picker is None:
+            assert self._checkpoint_mode is not None
+            metric, mode = self.summary_metric, self.summary_mode
+            picker = CheckpointPicker(
+                trial.trial_id, self._checkpoint_mode, BestTracker(metric, mode) if metric else None
+            )
+            self._pickers[trial.trial_id] = picker
+        return picker
 
     def _trial_records(self) -> dict[str, RunRecord]:
         """The trials' run records, those written before a restore included."""

@@ -52,10 +52,12 @@ class Log:
 
 @attrs.frozen
 class Save:
-    """Log a trial's checkpoint folder as a W&B artifact."""
+    """Log a trial's checkpoint folder as a version of its W&B artifact."""
 
     trial_id: str
     path: str
+    aliases: tuple[str, ...] = ()
+    metadata: Mapping[str, Any] = attrs.field(factory=dict)
 
 
 @attrs.frozen
@@ -151,7 +153,7 @@ class RunWriter:
                     held.cleaner.warn_once(key, why)
             self._log(held, result)
         elif isinstance(op, Save):
-            self._save(held, op.path)
+            self._save(held, op)
         else:
             self._finish(held, op.exit_code, op.stop_reason)
 
@@ -223,15 +225,20 @@ class RunWriter:
             return {}
         return {k: v for k, v in plain.items() if before.get(k) != v}
 
-    def _save(self, held: OpenRun, path: str) -> None:
+    def _save(self, held: OpenRun, op: Save) -> None:
         import wandb
 
         try:
-            artifact = wandb.Artifact(name=f"checkpoint-{held.plan.run_id}", type="model")
-            artifact.add_dir(path)
-            held.run.log_artifact(artifact)
+            artifact = wandb.Artifact(
+                name=f"checkpoint-{held.plan.run_id}", type="model", metadata=dict(op.metadata)
+            )
+            artifact.add_dir(op.path)
+            held.run.log_artifact(artifact, aliases=list(op.aliases))
         except Exception as error:  # noqa: BLE001 - a checkpoint upload never fails a trial
-            logger.warning("tune-wandb: checkpoint %s not logged as an artifact: %s", path, error)
+            # E.g. Tune's num_to_keep deleted it before the writer reached it.
+            logger.warning(
+                "tune-wandb: checkpoint %s not logged as an artifact: %s", op.path, error
+            )
 
     def _finish(self, held: OpenRun, exit_code: int, stop_reason: StopReason | None) -> None:
         plan = held.plan

@@ -1,0 +1,105 @@
+"""upload_checkpoints: which checkpoints become artifact versions, their aliases and metadata."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.helpers import LOSSES, checkpoints_with_loss
+from tests.wandb_reader import read_runs
+from tune_wandb import WandbLogger
+from tune_wandb._best import BestTracker
+from tune_wandb._logger._checkpoints import CheckpointPicker, checkpoint_mode
+
+
+def _versions(results: Path) -> list[dict[str, Any]]:
+    """The one trial's artifact versions, in order: aliases and metadata as W&B wrote them."""
+    (run,) = read_runs(results).values()
+    assert {a["name"] for a in run.artifacts} == {f"checkpoint-{run.run_id}"}
+    assert {a["type"] for a in run.artifacts} == {"model"}
+    return [
+        {"aliases": sorted(a["aliases"]), "metadata": json.loads(a["metadata"])}
+        for a in run.artifacts
+    ]
+
+
+def test_a_mode_that_is_not_one_fails_at_construction() -> None:
+    """upload_checkpoints="sometimes" fails in the constructor, naming every valid value."""
+    with pytest.raises(ValueError, match=r"'sometimes'.*False, True or 'all'.*'best'.*'end'"):
+        WandbLogger(upload_checkpoints="sometimes")  # type: ignore[arg-type]  # on purpose
+    assert (checkpoint_mode(True), checkpoint_mode("all"), checkpoint_mode(False)) == (
+        "all",
+        "all",
+        None,
+    )
+
+
+def test_picker_logs_improvements_for_best_and_the_last_for_end() -> None:
+    """ "best" passes only improvements (aliased best); "end" holds back all but the last."""
+    best = CheckpointPicker("t", "best", BestTracker("loss", "min"))
+    kept = [
+        best.saved(f"/c{i}", {"loss": x, "training_iteration": i}) for i, x in enumerate(LOSSES, 1)
+    ]
+    assert [s.path if s else None for s in kept] == ["/c1", "/c2", None, "/c4"]
+    assert all("best" in s.aliases for s in kept if s)
+    end = CheckpointPicker("t", "end", None)
+    assert [end.saved(f"/c{i}", {"training_iteration": i}) for i in (1, 2)] == [None, None]
+    last = end.ended()
+    assert last is not None
+    assert (last.path, last.aliases) == ("/c2", ("latest", "iter-2"))
+    assert end.ended() is None
+
+
+def test_all_logs_every_checkpoint_with_aliases_and_metadata(tune_run: Any, results: Path) -> None:
+    """Every checkpoint is a version: latest, iter-<n>, best where it improved; its metrics."""
+    tune_run(
+        checkpoints_with_loss,
+        metric="loss",
+        mode="min",
+        callbacks=[WandbLogger(project="p", upload_checkpoints="all", summary=False)],
+    )
+    versions = _versions(results)
+    assert [v["aliases"] for v in versions] == [
+        ["best", "iter-1", "latest"],
+        ["best", "iter-2", "latest"],
+        ["iter-3", "latest"],
+        ["best", "iter-4", "latest"],
+    ]
+    assert [v["metadata"]["metrics"]["loss"] for v in versions] == list(LOSSES)
+    assert [v["metadata"]["training_iteration"] for v in versions] == [1, 2, 3, 4]
+    assert len({v["metadata"]["trial_id"] for v in versions}) == 1
+
+
+def test_best_logs_only_improvements(tune_run: Any, results: Path) -> None:
+    """ "best" (metric from summary_metric) skips the checkpoint that did not improve."""
+    logger = WandbLogger(
+        project="p", upload_checkpoints="best", summary_metric="loss", summary_mode="min"
+    )
+    tune_run(checkpoints_with_loss, callbacks=[logger])
+    versions = _versions(results)
+    assert [v["metadata"]["training_iteration"] for v in versions] == [1, 2, 4]
+    assert all("best" in v["aliases"] for v in versions)
+
+
+def test_end_logs_each_trials_last_checkpoint(tune_run: Any, results: Path) -> None:
+    """ "end" logs one version per trial: its last checkpoint, when the trial ends."""
+    tune_run(
+        checkpoints_with_loss,
+        callbacks=[WandbLogger(project="p", upload_checkpoints="end", summary=False)],
+    )
+    (version,) = _versions(results)
+    assert version["aliases"] == ["iter-4", "latest"]
+    assert version["metadata"]["metrics"]["loss"] == LOSSES[-1]
+
+
+def test_best_without_a_metric_fails_before_trials_start(tune_run: Any, results: Path) -> None:
+    """ "best" with no metric anywhere stops fit() at once, saying how to set one."""
+    with pytest.raises(ValueError, match=r"upload_checkpoints='best'.*TuneConfig\(metric="):
+        tune_run(
+            checkpoints_with_loss,
+            callbacks=[WandbLogger(project="p", upload_checkpoints="best", summary=False)],
+        )
+    assert not list(results.rglob("*.wandb"))
