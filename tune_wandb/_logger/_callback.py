@@ -163,6 +163,7 @@ class WandbLogger(LoggerCallback):
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
+        self._checkpoint_mode = checkpoint_mode(self.upload_checkpoints)
         key = _CONSTRUCTOR_KEYS.get(self._key_token or "")
         if key is not None:
             self._defaults = attrs.evolve(self._defaults, api_key=key)
