@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from ray import tune
 from examples.decorator import train_fn
 from tests.helpers import KEY, UNREACHABLE, files_containing, reports
 from tests.wandb_reader import read_runs
-from tune_wandb import WandbLogger
+from tune_wandb import WandbLogger, WandbTrainableMixin
 from tune_wandb._run import finish_run
 
 
@@ -132,3 +133,32 @@ class TestFinish:
         with caplog.at_level(logging.WARNING, logger="tune_wandb"):
             assert not finish_run(HangingRun(), exit_code=0, timeout=0.5)  # type: ignore[arg-type]  # the fake above
         assert any("wandb sync" in r.getMessage() for r in caplog.records)
+
+
+class InheritsDriverService(WandbTrainableMixin, tune.Trainable):
+    """A trial whose process inherited the driver's wandb service (driver used wandb first)."""
+
+    def __init__(self, config: dict[str, Any], *args: Any, **kwargs: Any) -> None:
+        os.environ["WANDB_SERVICE"] = config["inherited"]
+        super().__init__(config, *args, **kwargs)
+
+    def step(self) -> dict[str, Any]:
+        self.wandb.log({"x": 1})
+        return {"token": os.environ.get("WANDB_SERVICE", ""), "pid": os.getpid(), "done": True}
+
+
+class TestService:
+    def test_trial_starts_its_own_service(
+        self, tune_run: Any, results: Path, tmp_path: Path
+    ) -> None:
+        """A trial process that inherited the driver's WANDB_SERVICE runs its own service."""
+        wandb.init(project="driver", dir=tmp_path, mode="offline", reinit="create_new").finish()
+        driver_token = os.environ["WANDB_SERVICE"]
+        assert driver_token.split("-")[1] == str(os.getpid())
+        analysis = tune_run(
+            InheritsDriverService, config={"inherited": driver_token, "wandb": {"project": "p"}}
+        )
+        result = analysis.trials[0].last_result
+        assert result["token"].split("-")[1] == str(result["pid"])
+        (run,) = read_runs(results).values()
+        assert run.column("x") == [1]

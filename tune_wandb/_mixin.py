@@ -103,7 +103,7 @@ class WandbTrainableMixin(_Base):
             try:
                 cls_setup(*setup_args, **setup_kwargs)
             except BaseException:
-                self._wandb_trained = True  # a real failure of this trial: keep its run
+                self._wandb_confirm()  # a real failure of this trial: keep its run
                 self._wandb_end(exit_code=1)
                 raise
 
@@ -147,7 +147,7 @@ class WandbTrainableMixin(_Base):
 
     def train(self) -> dict[str, Any]:
         """Tune's ``train``; a raised error finishes the run as failed first."""
-        self._wandb_trained = True
+        self._wandb_confirm()
         try:
             return super().train()
         except BaseException:
@@ -180,6 +180,12 @@ class WandbTrainableMixin(_Base):
         )
         self._wandb_run_trial = self.trial_id
         self._wandb_trained = False
+        self._wandb_open.mark_provisional()
+
+    def _wandb_confirm(self) -> None:
+        if not self._wandb_trained and self._wandb_open is not None:
+            self._wandb_open.confirm()
+        self._wandb_trained = True
 
     def _wandb_end(self, *, exit_code: int) -> None:
         held, self._wandb_open = self._wandb_open, None

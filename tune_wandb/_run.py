@@ -9,7 +9,7 @@ never hangs Tune.
 from __future__ import annotations
 
 import logging
-import shutil
+import os
 import threading
 from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
@@ -30,6 +30,22 @@ Reinit = Literal["create_new", "finish_previous"]
 def sync_command(run: Run) -> str:
     """The command that uploads ``run`` (its own folder, wherever it was written)."""
     return f"wandb sync {run.settings.sync_dir}"
+
+
+def forget_inherited_service() -> None:
+    """Make this process start its own wandb service rather than share its parent's.
+
+    wandb keeps its service's address in ``WANDB_SERVICE`` (``3-<pid>-...``, the
+    pid of the process that started it), and every process started later
+    inherits it: Ray's workers do when the driver used wandb before
+    ``ray.init``. Trial processes sharing the driver's service die with it, and
+    the service refuses a second run with one id ("run ID ... is in use"), which
+    Tune's actor reuse opens (an actor started for a trial, then dropped).
+    Called in trial processes before their first ``wandb.init``.
+    """
+    token = os.environ.get("WANDB_SERVICE")
+    if token and token.split("-")[1:2] != [str(os.getpid())]:
+        del os.environ["WANDB_SERVICE"]
 
 
 def start_run(plan: RunPlan, *, reinit: Reinit) -> Run:
@@ -159,16 +175,3 @@ def finish_run(run: Run, *, exit_code: int, timeout: float) -> bool:
 def is_offline(run: Run) -> bool:
     """Whether ``run`` writes only to disk (offline mode, or the offline fallback)."""
     return run.settings.mode == "offline" or bool(getattr(run.settings, "_offline", False))
-
-
-def discard_offline_run(run: Run) -> None:
-    """Delete a finished offline run that holds nothing of its trial.
-
-    Tune may start an actor for one trial and then give it another; the run
-    started for the first is empty and its trial's real run is written
-    elsewhere. Online runs are left alone: the real run resumes the same id.
-    """
-    if not is_offline(run) or not run.settings.sync_dir:
-        return
-    shutil.rmtree(run.settings.sync_dir, ignore_errors=True)
-    logger.debug("tune-wandb: discarded provisional run %s", run.settings.sync_dir)

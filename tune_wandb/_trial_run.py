@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from tune_wandb import _provisional
 from tune_wandb._best import BestTracker, define_best, write_best
 from tune_wandb._experiment import ExperimentFacts
 from tune_wandb._log_failures import LogFailures, guard_log
 from tune_wandb._plan import RunPlan
 from tune_wandb._results import run_config
-from tune_wandb._run import discard_offline_run, finish_run, start_run
+from tune_wandb._run import finish_run, forget_inherited_service, start_run
 
 if TYPE_CHECKING:
     from wandb.sdk.wandb_run import Run
@@ -59,6 +60,7 @@ class TrialRun:
         plan = RunPlan.resolve(
             settings, identity, run_config(config, settings.excludes), experiment=facts
         )
+        forget_inherited_service()
         run = start_run(plan, reinit="finish_previous")
         failures = LogFailures(plan.run_id)
         best = define_best(run, plan.summary_metric, plan.summary_mode)
@@ -66,10 +68,20 @@ class TrialRun:
         explicit = settings.summary_metric is not None
         return cls(run=run, plan=plan, failures=failures, best=best, explicit=explicit)
 
+    def mark_provisional(self) -> None:
+        """The trial may yet train in another process (Tune's actor reuse)."""
+        _provisional.mark_provisional(self.run)
+
+    def confirm(self) -> None:
+        """The trial trains here: this run is kept, provisional copies elsewhere go."""
+        _provisional.confirm(self.run)
+
     def finish(self, exit_code: int, *, discard: bool = False) -> None:
-        """Finish the run (bounded by ``upload_timeout``); ``discard`` an empty offline one."""
+        """Finish the run (bounded by ``upload_timeout``); ``discard`` a provisional one."""
         self.failures.report()
         write_best(self.run, self.best, warn=self.explicit)
         finish_run(self.run, exit_code=exit_code, timeout=self.plan.upload_timeout)
         if discard:
-            discard_offline_run(self.run)
+            _provisional.discard(self.run)
+        else:
+            self.confirm()
