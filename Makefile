@@ -47,7 +47,7 @@ format: $(STAMP) ## ruff: fix and format
 typecheck: $(STAMP) ## mypy --strict on the package, tests, examples, benchmarks; then stubtest
 	$(BIN)/mypy
 	cd $(VENV) && MYPYPATH=$(CURDIR)/stubs bin/python ../stubs/run_stubtest.py --ignore-missing-stub \
-		--allowlist ../stubs/stubtest-allowlist.txt ray
+		--allowlist ../stubs/stubtest-allowlist.txt ray pyarrow
 
 # Two pytest workers, each with its own Ray: the suite waits on processes as much as it
 # computes, and two keep both CPUs busy (21 -> 14 minutes here).
@@ -63,7 +63,7 @@ test-oldest: $(OLDEST_STAMP) ## The stubs (stubtest) and pytest on the oldest de
 	$(OLDEST)/bin/python -c 'import ray, wandb; print("oldest: ray", ray.__version__, "wandb", wandb.__version__)'
 	cd $(OLDEST) && RAY_TRAIN_V2_ENABLED=1 MYPYPATH=$(CURDIR)/stubs bin/python ../stubs/run_stubtest.py \
 		--ignore-missing-stub --allowlist ../stubs/stubtest-allowlist.txt \
-		--allowlist ../stubs/stubtest-allowlist-oldest.txt ray
+		--allowlist ../stubs/stubtest-allowlist-oldest.txt ray pyarrow
 	TUNE_WANDB_READER=$(CURDIR)/$(BIN)/wandb $(OLDEST)/bin/pytest $(PYTEST_PARALLEL) $(OLDEST_TESTS)
 
 bench: $(STAMP) ## Benchmark ours against no logging and Ray's own (4x25, 2x200; about 6 min)

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.helpers import LOSSES, checkpoints_with_loss
+from tests.test_writer import start
 from tests.wandb_reader import read_runs
 from tune_wandb import WandbLogger
 from tune_wandb._best import BestTracker
-from tune_wandb._logger._checkpoints import CheckpointPicker, checkpoint_mode
+from tune_wandb._checkpoint_files import CheckpointFiles
+from tune_wandb._checkpoint_policy import CheckpointPicker, CheckpointVersion, checkpoint_mode
+from tune_wandb._logger._writer import Finish, Log, RunWriter, Save
 
 
 def _versions(results: Path) -> list[dict[str, Any]]:
@@ -41,15 +45,19 @@ def test_picker_logs_improvements_for_best_and_the_last_for_end() -> None:
     """ "best" passes only improvements (aliased best); "end" holds back all but the last."""
     best = CheckpointPicker("t", "best", BestTracker("loss", "min"))
     kept = [
-        best.saved(f"/c{i}", {"loss": x, "training_iteration": i}) for i, x in enumerate(LOSSES, 1)
+        best.saved(CheckpointFiles(f"/c{i}"), {"loss": x, "training_iteration": i})
+        for i, x in enumerate(LOSSES, 1)
     ]
-    assert [s.path if s else None for s in kept] == ["/c1", "/c2", None, "/c4"]
+    assert [s.files.path if s else None for s in kept] == ["/c1", "/c2", None, "/c4"]
     assert all("best" in s.aliases for s in kept if s)
     end = CheckpointPicker("t", "end", None)
-    assert [end.saved(f"/c{i}", {"training_iteration": i}) for i in (1, 2)] == [None, None]
+    assert [end.saved(CheckpointFiles(f"/c{i}"), {"training_iteration": i}) for i in (1, 2)] == [
+        None,
+        None,
+    ]
     last = end.ended()
     assert last is not None
-    assert (last.path, last.aliases) == ("/c2", ("latest", "iter-2"))
+    assert (last.files.path, last.aliases) == ("/c2", ("latest", "iter-2"))
     assert end.ended() is None
 
 
@@ -103,3 +111,25 @@ def test_best_without_a_metric_fails_before_trials_start(tune_run: Any, results:
             callbacks=[WandbLogger(project="p", upload_checkpoints="best", summary=False)],
         )
     assert not list(results.rglob("*.wandb"))
+
+
+def test_a_checkpoint_deleted_before_logging_warns_once_and_the_run_goes_on(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A folder gone before the writer reached it (num_to_keep): one warning; later ones log."""
+    writer = RunWriter()
+    writer.handle(start(tmp_path))
+    kept = tmp_path / "checkpoint_000001"
+    kept.mkdir()
+    (kept / "model.txt").write_text("weights")
+    with caplog.at_level(logging.WARNING, logger="tune_wandb"):
+        writer.handle(Save("w_00000", CheckpointVersion(CheckpointFiles(str(tmp_path / "gone")))))
+        writer.handle(Log("w_00000", {"loss": 1.0, "training_iteration": 1}))
+        version = CheckpointVersion(CheckpointFiles(str(kept)), aliases=("latest",))
+        writer.handle(Save("w_00000", version))
+    writer.handle(Finish("w_00000", 0))
+    (warning,) = [r.getMessage() for r in caplog.records if "not logged" in r.message]
+    assert str(tmp_path / "gone") in warning
+    (run,) = read_runs(tmp_path).values()
+    assert (run.column("loss"), run.exit_code) == ([1.0], 0)
+    assert [a["aliases"] for a in run.artifacts] == [["latest"]]

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ray.tune.trainable import Trainable
 from ray.tune.trainable.function_trainable import FunctionTrainable, wrap_function
 
+from tune_wandb._checkpoint_policy import check_best_has_metric
 from tune_wandb._experiment import ExperimentFacts
 from tune_wandb._identity import TrialIdentity
 from tune_wandb._plan import check_environment, resolve_mode
@@ -26,6 +27,7 @@ from tune_wandb._settings import WandbSettings, without_settings
 from tune_wandb._trial_run import TrialRun
 
 if TYPE_CHECKING:
+    from ray.train._internal.session import _TrainingResult
     from ray.tune.execution.placement_groups import PlacementGroupFactory
     from wandb.sdk.wandb_run import Run
 
@@ -134,6 +136,7 @@ class WandbTrainableMixin(_Base):
         online = resolve_mode(settings) in ("online", "shared")
         share_with_cluster(settings.api_key, settings.api_key_file, online=online)
         facts = ExperimentFacts.find()
+        check_best_has_metric(settings, facts)
         if facts.experiment:
             facts.share(facts.experiment)
         return super().default_resource_request(config)
@@ -153,6 +156,13 @@ class WandbTrainableMixin(_Base):
         except BaseException:
             self._wandb_end(exit_code=1)
             raise
+
+    def save(self, checkpoint_dir: str | None = None) -> _TrainingResult:
+        """Tune's ``save``; the checkpoint goes to the run's uploader (``upload_checkpoints``)."""
+        saved = super().save(checkpoint_dir)
+        if self._wandb_open is not None:
+            self._wandb_open.saved(saved.checkpoint, saved.metrics)
+        return saved
 
     def stop(self) -> None:
         """Tune's ``stop``; finishes the run (failed if cleanup raised the trial's error)."""

@@ -16,11 +16,14 @@ import inspect
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from contextvars import ContextVar
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
 from tune_wandb._secrets import warn_key_in_trial_config
+
+if TYPE_CHECKING:
+    from tune_wandb._checkpoint_policy import CheckpointMode
 
 #: The trial config's key that holds the settings; never part of a run's config.
 CONFIG_KEY: Final = "wandb"
@@ -46,6 +49,7 @@ OWN_KEYS: Final = frozenset(
         "tune_prefix",
         "image_kwargs",
         "video_kwargs",
+        "upload_checkpoints",
     }
 )
 
@@ -53,9 +57,7 @@ OWN_KEYS: Final = frozenset(
 ALIASES: Final = {"run_id": "id", "run_name": "name"}
 
 #: ``WandbLogger`` constructor arguments that are not per-trial settings.
-CONSTRUCTOR_ONLY: Final = frozenset(
-    {"upload_checkpoints", "save_checkpoints", "summary", "experiment_run"}
-)
+CONSTRUCTOR_ONLY: Final = frozenset({"save_checkpoints", "summary", "experiment_run"})
 
 #: Settings about turning Tune's results into rows: only the logger does that. The
 #: mixins and ``setup_wandb`` log what the user passes to ``wandb.log``.
@@ -225,10 +227,28 @@ class WandbSettings:
     image_kwargs: dict[str, Any] = attrs.field(factory=dict, validator=_check_kwargs)
     #: Keyword arguments for the ``wandb.Video`` the logger makes of a 5-D array.
     video_kwargs: dict[str, Any] = attrs.field(factory=dict, validator=_check_kwargs)
+    #: Log the trial's checkpoints as versions of a W&B artifact: ``True`` or
+    #: ``"all"``, ``"best"`` (those that improve the metric) or ``"end"`` (the last),
+    #: as ``WandbLogger(upload_checkpoints=...)`` does; the mixins log them from the
+    #: trial's process.
+    upload_checkpoints: bool | str = attrs.field(default=False)
     #: Every other key, passed on to ``wandb.init()``.
     init_kwargs: dict[str, Any] = attrs.field(
         factory=dict, converter=_to_dict, validator=_check_init_kwargs
     )
+
+    @upload_checkpoints.validator
+    def _check_upload_checkpoints(self, attribute: attrs.Attribute[Any], value: object) -> None:
+        from tune_wandb._checkpoint_policy import checkpoint_mode  # it imports this module
+
+        checkpoint_mode(value, setting=setting("upload_checkpoints"))
+
+    @property
+    def checkpoint_mode(self) -> CheckpointMode | None:
+        """``upload_checkpoints`` as a mode (``"all"``, ``"best"``, ``"end"``), or ``None``."""
+        from tune_wandb._checkpoint_policy import checkpoint_mode
+
+        return checkpoint_mode(self.upload_checkpoints)
 
     @summary_mode.validator
     def _check_summary_mode(self, attribute: attrs.Attribute[Any], value: object) -> None:

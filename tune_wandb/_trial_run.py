@@ -15,6 +15,8 @@ import attrs
 
 from tune_wandb import _provisional
 from tune_wandb._best import BestTracker, define_best, write_best
+from tune_wandb._checkpoint_files import Checkpoint, CheckpointFiles
+from tune_wandb._checkpoint_uploader import CheckpointUploader
 from tune_wandb._experiment import ExperimentFacts
 from tune_wandb._log_failures import LogFailures, guard_log
 from tune_wandb._plan import RunPlan
@@ -39,6 +41,8 @@ class TrialRun:
     #: The summary metric was set for this run (not taken from the experiment): a run
     #: that never logs it is warned about.
     explicit: bool = False
+    #: Logs the trial's checkpoints (``config["wandb"]["upload_checkpoints"]``).
+    checkpoints: CheckpointUploader | None = None
 
     @classmethod
     def start(
@@ -66,7 +70,21 @@ class TrialRun:
         best = define_best(run, plan.summary_metric, plan.summary_mode)
         guard_log(run, failures, best)
         explicit = settings.summary_metric is not None
-        return cls(run=run, plan=plan, failures=failures, best=best, explicit=explicit)
+        mode = settings.checkpoint_mode
+        uploader = CheckpointUploader.for_run(run, plan, mode) if mode else None
+        return cls(
+            run=run,
+            plan=plan,
+            failures=failures,
+            best=best,
+            explicit=explicit,
+            checkpoints=uploader,
+        )
+
+    def saved(self, checkpoint: Checkpoint | None, metrics: Mapping[str, Any]) -> None:
+        """The trial saved ``checkpoint`` (reported with ``metrics``): hand it to the uploader."""
+        if self.checkpoints is not None and checkpoint is not None:
+            self.checkpoints.saved(CheckpointFiles.of(checkpoint), metrics)
 
     def mark_provisional(self) -> None:
         """The trial may yet train in another process (Tune's actor reuse)."""
@@ -78,6 +96,8 @@ class TrialRun:
 
     def finish(self, exit_code: int, *, discard: bool = False) -> None:
         """Finish the run (bounded by ``upload_timeout``); ``discard`` a provisional one."""
+        if self.checkpoints is not None and not discard:
+            self.checkpoints.close(timeout=self.plan.upload_timeout)
         self.failures.report()
         write_best(self.run, self.best, warn=self.explicit)
         finish_run(self.run, exit_code=exit_code, timeout=self.plan.upload_timeout)

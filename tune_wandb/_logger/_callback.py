@@ -17,15 +17,21 @@ import attrs
 from ray.tune.logger import LoggerCallback
 
 from tune_wandb._best import BestTracker
+from tune_wandb._checkpoint_files import CheckpointFiles
+from tune_wandb._checkpoint_policy import (
+    CheckpointMode,
+    CheckpointPicker,
+    check_best_has_metric,
+    checkpoint_mode,
+)
 from tune_wandb._experiment import ExperimentFacts
 from tune_wandb._identity import TrialIdentity
-from tune_wandb._logger._checkpoints import CheckpointMode, CheckpointPicker, checkpoint_mode
 from tune_wandb._logger._experiment_run import experiment_op
 from tune_wandb._logger._media import read_media
 from tune_wandb._logger._records import RunRecord, StopReason
 from tune_wandb._logger._stops import reason_at_done
 from tune_wandb._logger._summary import print_summary
-from tune_wandb._logger._writer import Finish, Log, Start
+from tune_wandb._logger._writer import Finish, Log, Save, Start
 from tune_wandb._logger._writer_process import WriterProcess
 from tune_wandb._plan import RunPlan, check_environment, summary_metric
 from tune_wandb._results import run_config
@@ -64,12 +70,12 @@ class WandbLogger(LoggerCallback):
             applied on top. A string is the project, as the first argument of
             Ray's ``WandbLoggerCallback``. A ``wandb.Settings`` or a dict here is ``wandb.init``'s
             ``settings`` instead, as in a trial's ``"wandb"`` dict.
-        upload_checkpoints: Log trial checkpoints on the local filesystem as
-            versions of a W&B artifact per trial (type ``model``, aliases
-            ``latest``, ``best``, ``iter-<n>``): ``True`` or ``"all"`` every
-            checkpoint, ``"best"`` those that improve the trial's best value of
-            the metric (``summary_metric``, else the experiment's), ``"end"``
-            each trial's last.
+        upload_checkpoints: Log trial checkpoints as versions of a W&B
+            artifact per trial (type ``model``, aliases ``latest``, ``best``,
+            ``iter-<n>``): ``True`` or ``"all"`` every checkpoint, ``"best"``
+            those that improve the trial's best value of the metric
+            (``summary_metric``, else the experiment's), ``"end"`` each
+            trial's last. Checkpoints on S3 or GCS are referenced, not copied.
         save_checkpoints: Ray's deprecated alias of ``upload_checkpoints``
             (a ``FutureWarning``).
         summary: Print a table of runs and how to view or upload them at the end.
@@ -136,7 +142,6 @@ class WandbLogger(LoggerCallback):
         self._settings: dict[str, WandbSettings] = {}
         self._mixin_trials: set[str] = set()
         self._pickers: dict[str, CheckpointPicker] = {}
-        self._remote_warned: set[str] = set()
         self._facts = ExperimentFacts()
         #: Why each trial is ending, from the last result Tune marked done.
         self._done_reasons: dict[str, StopReason] = {}
@@ -248,27 +253,15 @@ class WandbLogger(LoggerCallback):
             self._writer.submit(Log(trial.trial_id, dict(result), read_media(result)))
 
     def log_trial_save(self, trial: Trial) -> None:
-        if self._checkpoint_mode is None or trial.trial_id in self._mixin_trials:
-            return
+        if trial.trial_id in self._mixin_trials:
+            return  # the mixin logs its trial's checkpoints itself
         checkpoint = trial.checkpoint
-        if checkpoint is None:
+        picker = self._picker(trial)
+        if checkpoint is None or picker is None:
             return
-        filesystem = type(checkpoint.filesystem).__name__
-        if filesystem != "LocalFileSystem":
-            if trial.trial_id not in self._remote_warned:
-                self._remote_warned.add(trial.trial_id)
-                logger.warning(
-                    "tune-wandb: trial %s's checkpoints (%s, on %s) are not logged as "
-                    "artifacts: upload_checkpoints logs checkpoints on the local "
-                    "filesystem only.",
-                    trial.trial_id,
-                    checkpoint.path,
-                    filesystem,
-                )
-            return
-        save = self._picker(trial).saved(checkpoint.path, trial.last_result or {})
-        if save is not None:
-            self._writer.submit(save)
+        version = picker.saved(CheckpointFiles.of(checkpoint), trial.last_result or {})
+        if version is not None:
+            self._writer.submit(Save(trial.trial_id, version))
 
     def log_trial_end(self, trial: Trial, failed: bool = False) -> None:
         reason: StopReason = (
@@ -279,7 +272,7 @@ class WandbLogger(LoggerCallback):
             picker = self._pickers.pop(trial.trial_id, None)
             last = picker.ended() if picker is not None else None
             if last is not None:
-                self._writer.submit(last)
+                self._writer.submit(Save(trial.trial_id, last))
             self._writer.submit(Finish(trial.trial_id, 1 if failed else 0, reason))
 
     def on_experiment_end(self, trials: list[Trial], **info: Any) -> None:
@@ -324,15 +317,21 @@ class WandbLogger(LoggerCallback):
         self._experiment_run_id = op.plan.trial_id
         self._writer.submit(op)
 
-    def _picker(self, trial: Trial) -> CheckpointPicker:
+    def _picker(self, trial: Trial) -> CheckpointPicker | None:
+        """The trial's checkpoint picker; ``None`` if its checkpoints are not logged.
+
+        ``WandbLogger(upload_checkpoints=...)`` sets the mode for every trial; a
+        trial's ``config["wandb"]["upload_checkpoints"]`` for its own.
+        """
         picker = self._pickers.get(trial.trial_id)
         if picker is None:
-            assert self._checkpoint_mode is not None
-            metric, mode = self.summary_metric, self.summary_mode
-            picker = CheckpointPicker(
-                trial.trial_id, self._checkpoint_mode, BestTracker(metric, mode) if metric else None
-            )
-            self._pickers[trial.trial_id] = picker
+            settings = self._settings_for(trial)
+            mode = self._checkpoint_mode or settings.checkpoint_mode
+            if mode is None:
+                return None
+            metric, order = summary_metric(settings, self._facts)
+            best = BestTracker(metric, order) if metric else None
+            picker = self._pickers[trial.trial_id] = CheckpointPicker(trial.trial_id, mode, best)
         return picker
 
     def _trial_records(self) -> dict[str, RunRecord]:
@@ -346,6 +345,8 @@ class WandbLogger(LoggerCallback):
         if settings is None:
             settings = WandbSettings.for_trial(trial.config, base=self._defaults)
             check_environment(settings)
+            if self._checkpoint_mode is None:
+                check_best_has_metric(settings, self._facts)
             self._settings[trial.trial_id] = settings
         return settings
 

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from tune_wandb._best import BestTracker, define_best, write_best
+from tune_wandb._checkpoint_files import log_version
+from tune_wandb._checkpoint_policy import CheckpointVersion
 from tune_wandb._log_failures import LogFailures
 from tune_wandb._logger._experiment_run import summary, table
 from tune_wandb._logger._media import MediaStore, without_missing
@@ -55,9 +57,7 @@ class Save:
     """Log a trial's checkpoint folder as a version of its W&B artifact."""
 
     trial_id: str
-    path: str
-    aliases: tuple[str, ...] = ()
-    metadata: Mapping[str, Any] = attrs.field(factory=dict)
+    version: CheckpointVersion
 
 
 @attrs.frozen
@@ -226,19 +226,7 @@ class RunWriter:
         return {k: v for k, v in plain.items() if before.get(k) != v}
 
     def _save(self, held: OpenRun, op: Save) -> None:
-        import wandb
-
-        try:
-            artifact = wandb.Artifact(
-                name=f"checkpoint-{held.plan.run_id}", type="model", metadata=dict(op.metadata)
-            )
-            artifact.add_dir(op.path)
-            held.run.log_artifact(artifact, aliases=list(op.aliases))
-        except Exception as error:  # noqa: BLE001 - a checkpoint upload never fails a trial
-            # E.g. Tune's num_to_keep deleted it before the writer reached it.
-            logger.warning(
-                "tune-wandb: checkpoint %s not logged as an artifact: %s", op.path, error
-            )
+        log_version(held.run, held.plan.run_id, op.version)
 
     def _finish(self, held: OpenRun, exit_code: int, stop_reason: StopReason | None) -> None:
         plan = held.plan

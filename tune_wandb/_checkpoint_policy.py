@@ -1,4 +1,6 @@
-"""Which of a trial's checkpoints the logger logs as W&B artifacts, with what aliases.
+"""Which of a trial's checkpoints become W&B artifact versions, with what aliases.
+
+Shared by the logger (on the driver) and the mixins (in the trial's process).
 
 ``upload_checkpoints`` picks them: ``True`` or ``"all"`` every checkpoint,
 ``"best"`` only one that improves the trial's best value of the metric,
@@ -13,23 +15,42 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
 from tune_wandb._best import BestTracker
-from tune_wandb._logger._writer import Save
+from tune_wandb._checkpoint_files import CheckpointFiles
+from tune_wandb._plan import summary_metric
 from tune_wandb._results import flatten
+
+if TYPE_CHECKING:
+    from tune_wandb._experiment import ExperimentFacts
+    from tune_wandb._settings import WandbSettings
 
 CheckpointMode = Literal["all", "best", "end"]
 #: What ``upload_checkpoints`` accepts (``True`` means ``"all"``).
 MODES: tuple[object, ...] = (False, True, "all", "best", "end")
 
 #: Result keys that are Tune's bookkeeping about the trial, not its metrics.
-_NOT_METRICS = ("config", "hostname", "node_ip", "pid", "date", "timestamp", "trial_id")
+_NOT_METRICS = (
+    "config",
+    "hostname",
+    "node_ip",
+    "pid",
+    "date",
+    "timestamp",
+    "trial_id",
+    "done",
+    "should_checkpoint",
+    "checkpoint_dir_name",
+    "experiment_tag",
+)
 
 
-def checkpoint_mode(value: object, *, source: str = "WandbLogger") -> CheckpointMode | None:
+def checkpoint_mode(
+    value: object, *, setting: str = "WandbLogger(upload_checkpoints=...)"
+) -> CheckpointMode | None:
     """``upload_checkpoints`` as a mode, or ``None`` for off; ``ValueError`` names the choices.
 
     Example::
@@ -44,7 +65,7 @@ def checkpoint_mode(value: object, *, source: str = "WandbLogger") -> Checkpoint
     if value in ("best", "end"):
         return "best" if value == "best" else "end"
     raise ValueError(
-        f"{source}(upload_checkpoints={value!r}) is not a choice: use False, True or "
+        f"{setting}: {value!r} is not a choice: use False, True or "
         f"'all' (every checkpoint), 'best' (those that improve the metric), or 'end' "
         f"(each trial's last)."
     )
@@ -66,6 +87,15 @@ def checkpoint_metadata(trial_id: str, result: Mapping[str, Any]) -> dict[str, A
     }
 
 
+@attrs.frozen
+class CheckpointVersion:
+    """A checkpoint to log as a version of its trial's artifact."""
+
+    files: CheckpointFiles
+    aliases: tuple[str, ...] = ()
+    metadata: Mapping[str, Any] = attrs.field(factory=dict)
+
+
 @attrs.define
 class CheckpointPicker:
     """One trial's checkpoints: which to log, and which is its best so far."""
@@ -74,18 +104,17 @@ class CheckpointPicker:
     mode: CheckpointMode
     best: BestTracker | None
     #: ``"end"``: the last checkpoint seen, logged when the trial ends.
-    pending: Save | None = None
+    pending: CheckpointVersion | None = None
 
-    def saved(self, path: str, result: Mapping[str, Any]) -> Save | None:
-        """A checkpoint at ``path`` was reported with ``result``: the op to log it, if any."""
+    def saved(self, files: CheckpointFiles, result: Mapping[str, Any]) -> CheckpointVersion | None:
+        """A checkpoint (``files``) was reported with ``result``: the op to log it, if any."""
         improves = self._improves(result)
         iteration = result.get("training_iteration")
         aliases = ["latest", *([f"iter-{iteration}"] if iteration is not None else [])]
         if improves:
             aliases.append("best")
-        save = Save(
-            self.trial_id,
-            path,
+        save = CheckpointVersion(
+            files,
             aliases=tuple(aliases),
             metadata=checkpoint_metadata(self.trial_id, result),
         )
@@ -96,7 +125,7 @@ class CheckpointPicker:
             return None
         return save
 
-    def ended(self) -> Save | None:
+    def ended(self) -> CheckpointVersion | None:
         """The trial ended: for ``"end"``, its last checkpoint."""
         pending, self.pending = self.pending, None
         return pending
@@ -107,3 +136,13 @@ class CheckpointPicker:
         before = self.best.value
         self.best.observe(flatten(result), None)
         return self.best.value is not None and self.best.value != before
+
+
+def check_best_has_metric(settings: WandbSettings, experiment: ExperimentFacts | None) -> None:
+    """Before trials start: ``upload_checkpoints="best"`` needs a metric to rank by."""
+    if settings.checkpoint_mode == "best" and summary_metric(settings, experiment)[0] is None:
+        raise ValueError(
+            "config['wandb']['upload_checkpoints']='best' needs a metric to rank "
+            "checkpoints by: set tune.TuneConfig(metric=..., mode=...) (or tune.run(metric=, "
+            "mode=)), or config['wandb']['summary_metric'] and ['summary_mode']."
+        )

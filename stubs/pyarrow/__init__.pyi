@@ -1,0 +1,1 @@
+# Only what tune-wandb calls: pyarrow.fs.copy_files (a checkpoint off the local filesystem).
