@@ -8,12 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import ray.train
 import wandb
 from ray import tune
+from ray.train.v2.api.data_parallel_trainer import DataParallelTrainer
 
 from tests.helpers import LOSSES
 from tests.wandb_reader import RunLog, read_runs
-from tune_wandb import WandbLogger, WandbTrainableMixin, wandb_mixin
+from tune_wandb import WandbLogger, WandbTrainableMixin, setup_wandb, wandb_mixin
 
 
 class SavesModels(WandbTrainableMixin, tune.Trainable):
@@ -115,3 +117,60 @@ def test_a_mode_that_is_not_one_fails_naming_the_setting(tune_run: Any) -> None:
         tune_run(
             reports_models, config={"wandb": {"project": "p", "upload_checkpoints": "sometimes"}}
         )
+
+
+def setup_wandb_reports_models(config: dict[str, Any]) -> None:
+    """setup_wandb in a Tune function or a Train worker: a checkpoint with each report."""
+    run = setup_wandb(config)
+    in_train = config.get("train", False)
+    for loss in LOSSES:
+        run.log({"loss": loss})
+        with tempfile.TemporaryDirectory() as folder:
+            Path(folder, "model.txt").write_text(f"weights at loss {loss}")
+            checkpoint = ray.train.Checkpoint.from_directory(folder)
+            if in_train:
+                ray.train.report({"loss": loss}, checkpoint=checkpoint)
+            else:
+                tune.report({"loss": loss}, checkpoint=tune.Checkpoint.from_directory(folder))
+
+
+def test_setup_wandb_in_tune_logs_reported_checkpoints(tune_run: Any, results: Path) -> None:
+    """setup_wandb in a function trainable, "all": a version per tune.report(checkpoint=)."""
+    settings = {"project": "p", "upload_checkpoints": "all", "summary_metric": "loss"}
+    tune_run(setup_wandb_reports_models, config={"wandb": settings})
+    (run,) = read_runs(results).values()
+    assert versions(run) == [
+        ["best", "iter-1", "latest"],
+        ["best", "iter-2", "latest"],
+        ["iter-3", "latest"],
+        ["best", "iter-4", "latest"],
+    ]
+
+
+def test_setup_wandb_in_ray_train_logs_rank_zeros_checkpoints(
+    ray_session: None, results: Path
+) -> None:
+    """setup_wandb in a Train V2 worker, "end": the last ray.train.report checkpoint, once."""
+    trainer = DataParallelTrainer(
+        setup_wandb_reports_models,
+        train_loop_config={"train": True, "wandb": {"project": "p", "upload_checkpoints": "end"}},
+        scaling_config=ray.train.ScalingConfig(num_workers=2),
+        run_config=ray.train.RunConfig(name="train", storage_path=str(results)),
+    )
+    trainer.fit()
+    (run,) = read_runs(results).values()
+    assert versions(run) == [["iter-4", "latest"]]
+    (artifact,) = run.artifacts
+    assert json.loads(artifact["metadata"])["metrics"]["loss"] == LOSSES[-1]
+
+
+def test_setup_wandb_best_without_a_metric_fails_the_trial_clearly(tune_run: Any) -> None:
+    """setup_wandb with "best" and no metric known in the trial fails it with the fix."""
+    analysis = tune_run(
+        setup_wandb_reports_models,
+        config={"wandb": {"project": "p", "upload_checkpoints": "best"}},
+        raise_on_failed_trial=False,
+    )
+    (trial,) = analysis.trials
+    assert trial.status == "ERROR"
+    assert "needs a metric to rank checkpoints" in Path(trial.error_file).read_text()

@@ -120,5 +120,26 @@ def test_checkpoints_become_artifact_versions(ray_session: None, results: Path) 
     trainer.fit()
     (run,) = read_runs(results).values()
     assert run.column("i") == [1, 2, 3, 4]
-    assert len(run.artifacts) == 2
+    assert [sorted(a["aliases"]) for a in run.artifacts] == [
+        ["iter-2", "latest"],
+        ["iter-4", "latest"],
+    ]
     assert {a["name"] for a in run.artifacts} == {f"checkpoint-{run.run_id}"}
+
+
+def test_best_mode_logs_improvements_with_the_best_alias(ray_session: None, results: Path) -> None:
+    """upload_checkpoints="best" with summary_metric="i", mode max: both checkpoints improve."""
+    callback = WandbTrainCallback(
+        project="train-cb", upload_checkpoints="best", summary_metric="i", summary_mode="max"
+    )
+    trainer = DataParallelTrainer(
+        reports_checkpoints,
+        scaling_config=ray.train.ScalingConfig(num_workers=2),
+        run_config=ray.train.RunConfig(name="cb", storage_path=str(results), callbacks=[callback]),
+    )
+    trainer.fit()
+    (run,) = read_runs(results).values()
+    assert [sorted(a["aliases"]) for a in run.artifacts] == [
+        ["best", "iter-2", "latest"],
+        ["best", "iter-4", "latest"],
+    ]

@@ -16,6 +16,7 @@ import attrs
 from tune_wandb import _provisional
 from tune_wandb._best import BestTracker, define_best, write_best
 from tune_wandb._checkpoint_files import Checkpoint, CheckpointFiles
+from tune_wandb._checkpoint_policy import check_best_has_metric
 from tune_wandb._checkpoint_uploader import CheckpointUploader
 from tune_wandb._experiment import ExperimentFacts
 from tune_wandb._log_failures import LogFailures, guard_log
@@ -64,13 +65,15 @@ class TrialRun:
         plan = RunPlan.resolve(
             settings, identity, run_config(config, settings.excludes), experiment=facts
         )
+        mode = settings.checkpoint_mode
+        if mode == "best" and plan.summary_metric is None:
+            check_best_has_metric(settings, facts)
         forget_inherited_service()
         run = start_run(plan, reinit="finish_previous")
         failures = LogFailures(plan.run_id)
         best = define_best(run, plan.summary_metric, plan.summary_mode)
         guard_log(run, failures, best)
         explicit = settings.summary_metric is not None
-        mode = settings.checkpoint_mode
         uploader = CheckpointUploader.for_run(run, plan, mode) if mode else None
         return cls(
             run=run,

@@ -19,6 +19,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from ray.train.v2._internal.execution.callback import ControllerCallback, ReportCallback
 
 from tune_wandb._best import BestTracker, define_best, write_best
+from tune_wandb._checkpoint_files import CheckpointFiles
+from tune_wandb._checkpoint_policy import CheckpointMode, check_best_has_metric, checkpoint_mode
+from tune_wandb._checkpoint_uploader import CheckpointUploader
 from tune_wandb._identity import TrialIdentity
 from tune_wandb._log_failures import LogFailures
 from tune_wandb._plan import RunPlan, check_environment
@@ -56,7 +59,9 @@ class WandbTrainCallback(ControllerCallback, ReportCallback):
     Args:
         settings: Base settings; keyword arguments are applied on top.
         ranks: ``"zero"``: rank 0's reports; ``"all"``: every rank's, prefixed.
-        upload_checkpoints: Log each reported checkpoint on local storage as an artifact.
+        upload_checkpoints: Log reported checkpoints as versions of the run's
+            artifact, as ``WandbLogger`` does: ``True`` or ``"all"``,
+            ``"best"`` or ``"end"``; ``iter-<n>`` is the n-th report.
         **defaults: Any ``WandbSettings`` field or ``wandb.init()`` parameter.
     """
 
@@ -65,7 +70,7 @@ class WandbTrainCallback(ControllerCallback, ReportCallback):
         settings: WandbSettings | None = None,
         *,
         ranks: Literal["zero", "all"] = "zero",
-        upload_checkpoints: bool = False,
+        upload_checkpoints: bool | CheckpointMode = False,
         **defaults: Any,
     ) -> None:
         if ranks not in ("zero", "all"):
@@ -77,6 +82,10 @@ class WandbTrainCallback(ControllerCallback, ReportCallback):
         )
         self.ranks = ranks
         self.upload_checkpoints = upload_checkpoints
+        self._checkpoint_mode = checkpoint_mode(
+            upload_checkpoints, setting="WandbTrainCallback(upload_checkpoints=...)"
+        )
+        self._checkpoints: CheckpointUploader | None = None
         self._run: Run | None = None
         self._plan: RunPlan | None = None
         self._cleaner = ResultCleaner()
@@ -85,7 +94,7 @@ class WandbTrainCallback(ControllerCallback, ReportCallback):
         self._step = 0
 
     def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "_run": None}
+        return {**self.__dict__, "_run": None, "_checkpoints": None}
 
     # -- the controller's hooks -------------------------------------------------
 
@@ -128,6 +137,11 @@ class WandbTrainCallback(ControllerCallback, ReportCallback):
             logger.warning("tune-wandb: no W&B run for Train run %r: %s", name, error)
             return
         self._best = define_best(self._run, self._plan.summary_metric, self._plan.summary_mode)
+        mode = self._checkpoint_mode or settings.checkpoint_mode
+        if mode is not None:
+            if mode == "best" and self._plan.summary_metric is None:
+                check_best_has_metric(settings, None)
+            self._checkpoints = CheckpointUploader.for_run(self._run, self._plan, mode)
 
     def after_report(self, training_report: Any, metrics: list[dict[str, Any]]) -> None:
         """Log one report of the workers (``metrics[i]`` is rank i's) as a row."""
@@ -150,33 +164,19 @@ class WandbTrainCallback(ControllerCallback, ReportCallback):
                 self._best.observe(cleaned, self._step)
         except Exception as error:  # noqa: BLE001 - counted, reported once at finish
             self._failures.record(error)
-        if self.upload_checkpoints and checkpoint is not None:
-            self._upload(run, checkpoint)
+        if self._checkpoints is not None and checkpoint is not None:
+            result = {"training_iteration": self._step, **metrics[0]}
+            self._checkpoints.saved(CheckpointFiles.of(checkpoint), result)
 
     def after_controller_finish(self, result: Any) -> None:
         """Finish the run before ``fit()`` returns: exit code 1 if the Train run failed."""
         run, self._run = self._run, None
         if run is None or self._plan is None:
             return
+        checkpoints, self._checkpoints = self._checkpoints, None
+        if checkpoints is not None:
+            checkpoints.close(timeout=self._plan.upload_timeout)
         self._failures.report()
         write_best(run, self._best)
         exit_code = 1 if getattr(result, "error", None) is not None else 0
         finish_run(run, exit_code=exit_code, timeout=self._plan.upload_timeout)
-
-    def _upload(self, run: Run, checkpoint: Checkpoint) -> None:
-        import wandb
-
-        if type(checkpoint.filesystem).__name__ != "LocalFileSystem":
-            logger.warning(
-                "tune-wandb: checkpoint %s is not on local storage; not logged as an artifact.",
-                checkpoint.path,
-            )
-            return
-        try:
-            artifact = wandb.Artifact(name=f"checkpoint-{run.id}", type="model")
-            artifact.add_dir(checkpoint.path)
-            run.log_artifact(artifact, aliases=["latest", f"report-{self._step}"])
-        except Exception as error:  # noqa: BLE001 - a checkpoint upload never fails a run
-            logger.warning(
-                "tune-wandb: checkpoint %s not logged as an artifact: %s", checkpoint.path, error
-            )

@@ -97,7 +97,13 @@ def setup_wandb(
             if _open.get("run") is held:
                 _finish_open(exit_code)
 
-    host.attach(finish)
+    opened: TrialRun = held
+
+    def saved(checkpoint: Any, metrics: Mapping[str, Any]) -> None:
+        if _open.get("run") is opened:
+            opened.saved(checkpoint, metrics)
+
+    host.attach(finish, saved)
     return run
 
 
