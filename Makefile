@@ -8,7 +8,7 @@ export RAY_AUTH_MODE := disabled
 export RAY_USAGE_STATS_ENABLED := 0
 
 .DEFAULT_GOAL := help
-.PHONY: help install lint format typecheck test test-oldest bench bench-full demo examples all clean
+.PHONY: help install lint format typecheck test test-oldest bench bench-checkpoints bench-full demo examples all clean
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -68,6 +68,9 @@ test-oldest: $(OLDEST_STAMP) ## The stubs (stubtest) and pytest on the oldest de
 
 bench: $(STAMP) ## Benchmark ours against no logging and Ray's own (4x25, 2x200; about 6 min)
 	$(BIN)/python -m benchmarks --profile quick
+
+bench-checkpoints: $(STAMP) ## Checkpoints as artifacts: 4x50, 20 MiB every 5 steps (about 8 min)
+	$(BIN)/python -m benchmarks --profile checkpoints --output benchmarks/RESULTS-checkpoints.md
 
 bench-full: $(STAMP) ## The full benchmark matrix (8x100, 2x2000, 32x5, reuse, 256x5); hours on 2 CPUs
 	$(BIN)/python -m benchmarks --profile full --output benchmarks/RESULTS-full.md

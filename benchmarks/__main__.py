@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import functools
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -57,6 +58,10 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("WANDB_MODE", "offline")
     os.environ.setdefault("WANDB_SILENT", "true")
     os.environ.setdefault("TUNE_DISABLE_AUTO_CALLBACK_LOGGERS", "0")
+    # Offline artifacts stay staged in wandb's data folder until synced (800 MiB per
+    # round of the checkpoint workload): keep them in a folder removed at the end.
+    data = tempfile.mkdtemp(prefix="tune-wandb-bench-data-")
+    os.environ["WANDB_DATA_DIR"] = data
     import ray
 
     ray.init(
@@ -79,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
             sections.append(_bench(workload, variants, args.repeats, Path(scratch)))
             print(sections[-1], flush=True)
     ray.shutdown()
+    shutil.rmtree(data, ignore_errors=True)
     total = time.monotonic() - started
     report = "\n\n".join(
         [
@@ -102,6 +108,7 @@ def _wandb_version() -> str:
 
 
 def _bench(workload: Workload, variants: list[str], repeats: int, scratch: Path) -> str:
+    variants = [v for v in variants if not workload.variants or v in workload.variants]
     samples: dict[str, list[Measurement]] = {v: [] for v in variants}
     for round_ in range(repeats):
         for variant in variants if round_ % 2 == 0 else reversed(variants):

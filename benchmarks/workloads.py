@@ -9,8 +9,8 @@ import attrs
 from ray import tune
 from ray.air.integrations.wandb import WandbLoggerCallback
 
-from benchmarks.trainables.ours import ClassMixin, decorated, set_up
-from benchmarks.trainables.plain import PlainClass, plain
+from benchmarks.trainables.ours import ClassMixin, decorated, decorated_checkpoints, set_up
+from benchmarks.trainables.plain import PlainClass, plain, plain_checkpoints
 from benchmarks.trainables.ray_reference import PROJECT, ray_setup_wandb
 from tune_wandb import WandbLogger
 
@@ -25,6 +25,12 @@ class Workload:
     steps: int
     reuse_actors: bool = False
     concurrent: int | None = None
+    #: A checkpoint of ``checkpoint_mib`` MiB every ``checkpoint_every`` steps, logged
+    #: as artifacts by the variants that can (``upload_checkpoints``).
+    checkpoint_every: int = 0
+    checkpoint_mib: int = 0
+    #: The variants that apply (all if empty).
+    variants: tuple[str, ...] = ()
 
 
 WORKLOADS: dict[str, Workload] = {
@@ -47,6 +53,15 @@ WORKLOADS: dict[str, Workload] = {
         Workload("2x200", "2 trials x 200 steps (logging throughput)", 2, 200),
         Workload("16x5", "16 trials x 5 steps (start-up cost per trial)", 16, 5),
         Workload("16x5-reuse", "16 trials x 5 steps, reuse_actors=True", 16, 5, reuse_actors=True),
+        Workload(
+            "4x50-ckpt",
+            "4 trials x 50 steps, a 20 MiB checkpoint every 5 steps, each an artifact version",
+            4,
+            50,
+            checkpoint_every=5,
+            checkpoint_mib=20,
+            variants=("none", "ours_logger", "ours_decorator", "ray_logger"),
+        ),
     ]
 }
 
@@ -54,6 +69,7 @@ PROFILES: dict[str, list[str]] = {
     "quick": ["4x25", "2x200"],
     "startup": ["16x5", "16x5-reuse"],
     "full": ["8x100", "2x2000", "32x5", "32x5-reuse", "256x5"],
+    "checkpoints": ["4x50-ckpt"],
 }
 
 
@@ -77,13 +93,19 @@ def run_variant(variant: str, workload: Workload, storage: Path) -> None:
     }
     trainable: Any = plain
     callbacks: list[tune.Callback] = []
+    checkpoints = workload.checkpoint_every > 0
+    if checkpoints:
+        config.update(
+            checkpoint_every=workload.checkpoint_every, checkpoint_mib=workload.checkpoint_mib
+        )
+        trainable = plain_checkpoints
     if variant == "ours_logger":
-        callbacks = [WandbLogger(project=PROJECT, summary=False)]
+        callbacks = [WandbLogger(project=PROJECT, summary=False, upload_checkpoints=checkpoints)]
     elif variant == "ray_logger":
-        callbacks = [WandbLoggerCallback(project=PROJECT)]
+        callbacks = [WandbLoggerCallback(project=PROJECT, upload_checkpoints=checkpoints)]
     elif variant == "ours_decorator":
-        trainable = decorated
-        config["wandb"] = {"project": PROJECT}
+        trainable = decorated_checkpoints if checkpoints else decorated
+        config["wandb"] = {"project": PROJECT, "upload_checkpoints": checkpoints}
     elif variant == "none_class":
         trainable = PlainClass
     elif variant == "ours_class":

@@ -7,7 +7,7 @@ from typing import Any
 import wandb
 from ray import tune
 
-from benchmarks.trainables.plain import PlainClass, loss
+from benchmarks.trainables.plain import PlainClass, loss, report_step
 from tune_wandb import WandbTrainableMixin, setup_wandb, wandb_mixin
 
 PROJECT = "tune-wandb-bench"
@@ -20,6 +20,15 @@ def decorated(config: dict[str, Any]) -> None:
         metrics = {"loss": loss(config, step), "step_metric": step}
         wandb.log(metrics)
         tune.report(metrics)
+
+
+@wandb_mixin
+def decorated_checkpoints(config: dict[str, Any]) -> None:
+    """``decorated`` with a checkpoint every ``checkpoint_every`` steps."""
+    for step in range(config["steps"]):
+        metrics = {"loss": loss(config, step), "step_metric": step}
+        wandb.log(metrics)
+        report_step(config, step, metrics)
 
 
 class ClassMixin(WandbTrainableMixin, PlainClass):

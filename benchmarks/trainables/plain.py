@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from ray import tune
@@ -16,6 +18,23 @@ def plain(config: dict[str, Any]) -> None:
     """Report ``config["steps"]`` results to Tune."""
     for step in range(config["steps"]):
         tune.report({"loss": loss(config, step), "step_metric": step})
+
+
+def report_step(config: dict[str, Any], step: int, metrics: dict[str, Any]) -> None:
+    """Report ``metrics``; every ``checkpoint_every`` steps with a ``checkpoint_mib`` checkpoint."""
+    every = config.get("checkpoint_every", 0)
+    if not every or (step + 1) % every:
+        tune.report(metrics)
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        Path(folder, "model.bin").write_bytes(bytes(config["checkpoint_mib"] << 20))
+        tune.report(metrics, checkpoint=tune.Checkpoint.from_directory(folder))
+
+
+def plain_checkpoints(config: dict[str, Any]) -> None:
+    """``plain`` with a checkpoint every ``checkpoint_every`` steps."""
+    for step in range(config["steps"]):
+        report_step(config, step, {"loss": loss(config, step), "step_metric": step})
 
 
 class PlainClass(tune.Trainable):
