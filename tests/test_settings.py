@@ -152,9 +152,16 @@ class TestDropIn:
             WandbSettings.from_config({"excludes": "loss"})
 
     def test_constructor_only_arguments_in_a_trial_say_where_they_go(self) -> None:
-        """upload_checkpoints in a trial's dict points to WandbLogger(upload_checkpoints=...)."""
-        with pytest.raises(ValueError, match=r"WandbLogger\(upload_checkpoints=\.\.\.\)"):
-            WandbSettings.from_config({"upload_checkpoints": True})
+        """experiment_run in a trial's dict points to WandbLogger(experiment_run=...)."""
+        with pytest.raises(ValueError, match=r"WandbLogger\(experiment_run=\.\.\.\)"):
+            WandbSettings.from_config({"experiment_run": False})
+
+    def test_upload_checkpoints_is_a_trial_setting_with_its_choices(self) -> None:
+        """upload_checkpoints in a trial's dict is a mode; a wrong one names the setting."""
+        assert WandbSettings.from_config({"upload_checkpoints": True}).checkpoint_mode == "all"
+        assert WandbSettings.from_config({"upload_checkpoints": "end"}).checkpoint_mode == "end"
+        with pytest.raises(ValueError, match=r"\['upload_checkpoints'\]: 'sometimes' is not"):
+            WandbSettings.from_config({"upload_checkpoints": "sometimes"})
 
     def test_logger_only_settings_are_refused_elsewhere(self) -> None:
         """log_config and friends name WandbLogger as where they work."""

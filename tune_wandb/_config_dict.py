@@ -44,6 +44,7 @@ class WandbConfig(TypedDict, total=False):
     tune_prefix: bool
     image_kwargs: dict[str, Any]
     video_kwargs: dict[str, Any]
+    upload_checkpoints: bool | Literal["all", "best", "end"]
     # the seed's names for id and name
     run_id: str
     run_name: str
