@@ -8,7 +8,7 @@ export RAY_AUTH_MODE := disabled
 export RAY_USAGE_STATS_ENABLED := 0
 
 .DEFAULT_GOAL := help
-.PHONY: help install lint format typecheck test test-oldest bench bench-checkpoints bench-full demo examples all clean
+.PHONY: help install lint format typecheck test test-oldest bench bench-checkpoints bench-realistic bench-full demo examples all clean
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -51,7 +51,7 @@ typecheck: $(STAMP) ## mypy --strict on the package, tests, examples, benchmarks
 
 # Two pytest workers, each with its own Ray: the suite waits on processes as much as it
 # computes, and two keep both CPUs busy (21 -> 14 minutes here).
-PYTEST_PARALLEL := -n 2 --dist worksteal
+PYTEST_PARALLEL := -n 2 --dist worksteal --durations=15
 
 test: lint typecheck ## lint, typecheck, then pytest (real Ray, real wandb offline)
 	$(BIN)/pytest $(PYTEST_PARALLEL)
@@ -71,6 +71,9 @@ bench: $(STAMP) ## Benchmark ours against no logging and Ray's own (4x25, 2x200;
 
 bench-checkpoints: $(STAMP) ## Checkpoints as artifacts: 4x50, 20 MiB every 5 steps (about 8 min)
 	$(BIN)/python -m benchmarks --profile checkpoints --output benchmarks/RESULTS-checkpoints.md
+
+bench-realistic: $(STAMP) ## 8x100 after a 2 s setup per trial, and 8x100 (about 20 min)
+	$(BIN)/python -m benchmarks --profile realistic --output benchmarks/RESULTS-realistic.md
 
 bench-full: $(STAMP) ## The full benchmark matrix (8x100, 2x2000, 32x5, reuse, 256x5); hours on 2 CPUs
 	$(BIN)/python -m benchmarks --profile full --output benchmarks/RESULTS-full.md

@@ -29,6 +29,8 @@ class Workload:
     #: as artifacts by the variants that can (``upload_checkpoints``).
     checkpoint_every: int = 0
     checkpoint_mib: int = 0
+    #: Seconds each trial spends before its first step, half sleeping, half on CPU.
+    setup_s: float = 0.0
     #: The variants that apply (all if empty).
     variants: tuple[str, ...] = ()
 
@@ -54,6 +56,13 @@ WORKLOADS: dict[str, Workload] = {
         Workload("16x5", "16 trials x 5 steps (start-up cost per trial)", 16, 5),
         Workload("16x5-reuse", "16 trials x 5 steps, reuse_actors=True", 16, 5, reuse_actors=True),
         Workload(
+            "8x100-setup",
+            "8 trials x 100 steps, each after a 2 s setup (1 s waiting, 1 s on CPU)",
+            8,
+            100,
+            setup_s=2.0,
+        ),
+        Workload(
             "4x50-ckpt",
             "4 trials x 50 steps, a 20 MiB checkpoint every 5 steps, each an artifact version",
             4,
@@ -70,6 +79,7 @@ PROFILES: dict[str, list[str]] = {
     "startup": ["16x5", "16x5-reuse"],
     "full": ["8x100", "2x2000", "32x5", "32x5-reuse", "256x5"],
     "checkpoints": ["4x50-ckpt"],
+    "realistic": ["8x100-setup", "8x100"],
 }
 
 
@@ -90,6 +100,7 @@ def run_variant(variant: str, workload: Workload, storage: Path) -> None:
     config: dict[str, Any] = {
         "steps": workload.steps,
         "i": tune.grid_search(list(range(workload.trials))),
+        "setup_s": workload.setup_s,
     }
     trainable: Any = plain
     callbacks: list[tune.Callback] = []

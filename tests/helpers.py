@@ -151,7 +151,8 @@ class Counter(WandbTrainableMixin, tune.Trainable):
     def setup(self, config: dict[str, Any]) -> None:
         assert "wandb" not in config
         assert "wandb" not in self.config
-        assert self.wandb is wandb.run
+        assert wandb.run is not None
+        assert self.wandb.id == wandb.run.id
         self.a = config["a"]
         self.fail_at = config.get("fail_at")
 

@@ -231,7 +231,8 @@ def test_outside_ray_it_is_wandb_init_with_our_settings(tmp_path: Path) -> None:
     """No Tune trial, no Train worker: a plain run with the settings, finished by the user."""
     run = setup_wandb({"wandb": {"project": "plain", "dir": str(tmp_path)}}, tags=["t"])
     try:
-        assert run is wandb.run
+        assert wandb.run is not None
+        assert run.id == wandb.run.id
         run.log({"x": 1})
     finally:
         run.finish()

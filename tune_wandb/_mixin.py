@@ -114,13 +114,17 @@ class WandbTrainableMixin(_Base):
 
     @property
     def wandb(self) -> Run:
-        """This trial's W&B run (``wandb.run`` is the same object)."""
+        """This trial's W&B run (``wandb.run`` is the same object).
+
+        The run starts beside ``setup()``: until it has, this is a stand-in that
+        waits for it when used (``self.wandb.log(...)``).
+        """
         if self._wandb_open is None:
             raise RuntimeError(
                 "self.wandb is the trial's W&B run: it exists from setup() until the "
                 "trial stops, and only in a Trainable that Tune runs."
             )
-        return self._wandb_open.run
+        return self._wandb_open.current
 
     @classmethod
     def default_resource_request(cls, config: dict[str, Any]) -> PlacementGroupFactory | None:
@@ -149,10 +153,18 @@ class WandbTrainableMixin(_Base):
         return True
 
     def train(self) -> dict[str, Any]:
-        """Tune's ``train``; a raised error finishes the run as failed first."""
+        """Tune's ``train``; a raised error finishes the run as failed first.
+
+        A run that could not start (``offline_fallback=False``) fails the trial
+        with ``wandb.init``'s error, at the latest on its last result.
+        """
         self._wandb_confirm()
         try:
-            return super().train()
+            result = super().train()
+            held = self._wandb_open
+            if held is not None and (result.get("done") or held.start_failed()):
+                held.run  # noqa: B018 - waits for the start; raises what it raised
+            return result
         except BaseException:
             self._wandb_end(exit_code=1)
             raise

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import wandb
 from ray import tune
 
-from benchmarks.trainables.plain import PlainClass, loss, report_step
+from benchmarks.trainables.plain import PlainClass, loss, report_step, trial_setup
 from tune_wandb import WandbTrainableMixin, setup_wandb, wandb_mixin
 
 PROJECT = "tune-wandb-bench"
@@ -16,6 +17,7 @@ PROJECT = "tune-wandb-bench"
 @wandb_mixin
 def decorated(config: dict[str, Any]) -> None:
     """``wandb.log`` beside each report."""
+    trial_setup(config)
     for step in range(config["steps"]):
         metrics = {"loss": loss(config, step), "step_metric": step}
         wandb.log(metrics)
@@ -37,12 +39,15 @@ class ClassMixin(WandbTrainableMixin, PlainClass):
     def step(self) -> dict[str, Any]:
         result = super().step()
         self.wandb.log({k: result[k] for k in ("loss", "step_metric")})
+        if "to_first_step_s" in result:  # the first log waited for the run, if it had to
+            result["to_first_step_s"] = time.perf_counter() - self._constructed
         return result
 
 
 def set_up(config: dict[str, Any]) -> None:
     """``setup_wandb(config)`` and ``run.log`` each step; no finish (tune-wandb finishes it)."""
     run = setup_wandb(config, project=PROJECT)
+    trial_setup(config)
     for step in range(config["steps"]):
         metrics = {"loss": loss(config, step), "step_metric": step}
         run.log(metrics)

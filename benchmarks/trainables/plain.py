@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +15,24 @@ def loss(config: dict[str, Any], step: int) -> float:
     return float(config["i"] + 1) / (step + 1)
 
 
+def trial_setup(config: dict[str, Any]) -> None:
+    """What a real trial does before its first step, ``config["setup_s"]`` seconds of it.
+
+    Half waiting (reading data: a sleep), half computing (building a model: a
+    busy loop until this thread has used that much CPU).
+    """
+    seconds = config.get("setup_s", 0.0)
+    if not seconds:
+        return
+    time.sleep(seconds / 2)
+    started = time.thread_time()
+    while time.thread_time() - started < seconds / 2:
+        pass
+
+
 def plain(config: dict[str, Any]) -> None:
     """Report ``config["steps"]`` results to Tune."""
+    trial_setup(config)
     for step in range(config["steps"]):
         tune.report({"loss": loss(config, step), "step_metric": step})
 
@@ -44,13 +61,21 @@ class PlainClass(tune.Trainable):
     through a thread and a queue, so each kind needs its own baseline.
     """
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Before any setup (the mixin's included): the trial's start, for to_first_step_s.
+        self._constructed = time.perf_counter()
+        super().__init__(*args, **kwargs)
+
     def setup(self, config: dict[str, Any]) -> None:
         self.steps = config["steps"]
         self.i = config["i"]
+        trial_setup(config)
 
     def step(self) -> dict[str, Any]:
         step = self.iteration
-        metrics = {"loss": float(self.i + 1) / (step + 1), "step_metric": step}
+        metrics: dict[str, Any] = {"loss": float(self.i + 1) / (step + 1), "step_metric": step}
+        if step == 0:
+            metrics["to_first_step_s"] = time.perf_counter() - self._constructed
         return {**metrics, "done": step + 1 >= self.steps}
 
     def reset_config(self, new_config: dict[str, Any]) -> bool:

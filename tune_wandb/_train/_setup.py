@@ -86,11 +86,11 @@ def setup_wandb(
     with _lock:
         held: TrialRun | None = _open.get("run")
         if held is not None and _open.get("trial") == host.identity.trial_id:
-            return held.run
+            return held.handle
         _finish_open(exit_code=0)  # the previous trial on this (reused) process is over
         held = TrialRun.start(settings, host.identity, config or {}, entry_point="setup_wandb")
         _open.update(run=held, trial=host.identity.trial_id)
-    run = held.run
+    run = held.handle  # waits for wandb.init, started in a thread, only when used
 
     def finish(exit_code: int) -> None:
         with _lock:
