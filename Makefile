@@ -61,8 +61,10 @@ OLDEST_TESTS := -m oldest
 
 test-oldest: $(OLDEST_STAMP) ## The stubs (stubtest) and pytest on the oldest declared Ray, wandb and deps
 	$(OLDEST)/bin/python -c 'import ray, wandb; print("oldest: ray", ray.__version__, "wandb", wandb.__version__)'
+	# The oldest mypy (its stubtest) lacks some newer checks (solid bases), so an entry
+	# the newest needs may go unused here: that alone is not a failure.
 	cd $(OLDEST) && RAY_TRAIN_V2_ENABLED=1 MYPYPATH=$(CURDIR)/stubs bin/python ../stubs/run_stubtest.py \
-		--ignore-missing-stub --allowlist ../stubs/stubtest-allowlist.txt \
+		--ignore-missing-stub --ignore-unused-allowlist --allowlist ../stubs/stubtest-allowlist.txt \
 		--allowlist ../stubs/stubtest-allowlist-oldest.txt ray pyarrow
 	TUNE_WANDB_READER=$(CURDIR)/$(BIN)/wandb $(OLDEST)/bin/pytest $(PYTEST_PARALLEL) $(OLDEST_TESTS)
 
