@@ -153,6 +153,16 @@ def refusing_server(http_server: HttpServers) -> str:
 
 
 @pytest.fixture
+def key_file(tmp_path: Path) -> Path:
+    """A file holding the tests' (fake) API key."""
+    from tests.helpers import KEY
+
+    path = tmp_path / "wandb.key"
+    path.write_text(KEY)
+    return path
+
+
+@pytest.fixture
 def stalling_server() -> Iterator[str]:
     """A real TCP listener on 127.0.0.1 that accepts connections and never answers."""
     listener = socket.socket()

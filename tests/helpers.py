@@ -122,6 +122,13 @@ def checkpoints(config: dict[str, Any]) -> None:
 
 #: The loss checkpoints_with_loss reports at iterations 1 to 4: best at 1, 2 and 4.
 LOSSES = (0.5, 0.3, 0.4, 0.2)
+#: The aliases of each version when every one of those checkpoints is logged.
+ALL_VERSIONS = [
+    ["best", "iter-1", "latest"],
+    ["best", "iter-2", "latest"],
+    ["iter-3", "latest"],
+    ["best", "iter-4", "latest"],
+]
 
 
 def checkpoints_with_loss(config: dict[str, Any]) -> None:
@@ -215,4 +222,16 @@ def exit_codes_by_run(root: Path) -> dict[str, list[int | None]]:
     return {
         run_id: sorted(c, key=lambda code: -1 if code is None else code)
         for run_id, c in codes.items()
+    }
+
+
+def online(key_file: Path, base_url: str, **extra: Any) -> dict[str, Any]:
+    """A trial's "wandb" settings for online mode against ``base_url``."""
+    return {
+        "project": "outage",
+        "mode": "online",
+        "api_key_file": str(key_file),
+        "init_timeout": 3,
+        "settings": {"base_url": base_url},
+        **extra,
     }

@@ -13,7 +13,7 @@ import wandb
 from ray import tune
 from ray.train.v2.api.data_parallel_trainer import DataParallelTrainer
 
-from tests.helpers import LOSSES
+from tests.helpers import ALL_VERSIONS, LOSSES
 from tests.wandb_reader import RunLog, read_runs
 from tune_wandb import WandbLogger, WandbTrainableMixin, setup_wandb, wandb_mixin
 
@@ -59,12 +59,7 @@ def test_class_mixin_logs_every_saved_checkpoint(tune_run: Any, results: Path) -
         checkpoint_config=tune.CheckpointConfig(checkpoint_frequency=1),
     )
     (run,) = read_runs(results).values()
-    assert versions(run) == [
-        ["best", "iter-1", "latest"],
-        ["best", "iter-2", "latest"],
-        ["iter-3", "latest"],
-        ["best", "iter-4", "latest"],
-    ]
+    assert versions(run) == ALL_VERSIONS
     metadata = [json.loads(a["metadata"]) for a in run.artifacts]
     assert [m["metrics"]["loss"] for m in metadata] == list(LOSSES)
     assert run.column("loss") == list(LOSSES)
@@ -139,12 +134,7 @@ def test_setup_wandb_in_tune_logs_reported_checkpoints(tune_run: Any, results: P
     settings = {"project": "p", "upload_checkpoints": "all", "summary_metric": "loss"}
     tune_run(setup_wandb_reports_models, config={"wandb": settings})
     (run,) = read_runs(results).values()
-    assert versions(run) == [
-        ["best", "iter-1", "latest"],
-        ["best", "iter-2", "latest"],
-        ["iter-3", "latest"],
-        ["best", "iter-4", "latest"],
-    ]
+    assert versions(run) == ALL_VERSIONS
 
 
 def test_setup_wandb_in_ray_train_logs_rank_zeros_checkpoints(

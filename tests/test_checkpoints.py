@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import LOSSES, checkpoints_with_loss
+from tests.helpers import ALL_VERSIONS, LOSSES, checkpoints_with_loss
 from tests.test_writer import start
 from tests.wandb_reader import read_runs
 from tune_wandb import WandbLogger
@@ -70,12 +70,7 @@ def test_all_logs_every_checkpoint_with_aliases_and_metadata(tune_run: Any, resu
         callbacks=[WandbLogger(project="p", upload_checkpoints="all", summary=False)],
     )
     versions = _versions(results)
-    assert [v["aliases"] for v in versions] == [
-        ["best", "iter-1", "latest"],
-        ["best", "iter-2", "latest"],
-        ["iter-3", "latest"],
-        ["best", "iter-4", "latest"],
-    ]
+    assert [v["aliases"] for v in versions] == ALL_VERSIONS
     assert [v["metadata"]["metrics"]["loss"] for v in versions] == list(LOSSES)
     assert [v["metadata"]["training_iteration"] for v in versions] == [1, 2, 3, 4]
     assert len({v["metadata"]["trial_id"] for v in versions}) == 1

@@ -13,29 +13,10 @@ import wandb
 from ray import tune
 
 from examples.decorator import train_fn
-from tests.helpers import KEY, UNREACHABLE, files_containing, reports
+from tests.helpers import KEY, UNREACHABLE, files_containing, online, reports
 from tests.wandb_reader import read_runs
 from tune_wandb import WandbLogger, WandbTrainableMixin
 from tune_wandb._run import finish_run
-
-
-@pytest.fixture
-def key_file(tmp_path: Path) -> Path:
-    path = tmp_path / "wandb.key"
-    path.write_text(KEY)
-    return path
-
-
-def online(key_file: Path, base_url: str, **extra: Any) -> dict[str, Any]:
-    """A trial's "wandb" settings for online mode against ``base_url``."""
-    return {
-        "project": "outage",
-        "mode": "online",
-        "api_key_file": str(key_file),
-        "init_timeout": 3,
-        "settings": {"base_url": base_url},
-        **extra,
-    }
 
 
 class TestOutage:

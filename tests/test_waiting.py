@@ -2,42 +2,15 @@
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 import wandb
 from ray import tune
 
-from tests.helpers import KEY
+from tests.helpers import KEY, UNREACHABLE, online
 from tests.wandb_reader import read_runs
 from tune_wandb import WandbTrainableMixin, setup_wandb, wandb_mixin
-
-
-@pytest.fixture
-def silent_server() -> Iterator[str]:
-    """A W&B URL that accepts connections and never answers: wandb.init waits init_timeout."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(64)
-    yield f"http://127.0.0.1:{server.getsockname()[1]}"
-    server.close()
-
-
-def slow_start(tmp_path: Path, url: str, **extra: Any) -> dict[str, Any]:
-    """Online settings against ``url`` with a 3 s init_timeout, then the offline fallback."""
-    key_file = tmp_path / "wandb.key"
-    key_file.write_text(KEY)
-    return {
-        "project": "p",
-        "mode": "online",
-        "api_key_file": str(key_file),
-        "init_timeout": 3,
-        "settings": {"base_url": url},
-        **extra,
-    }
 
 
 class SetsUpWhileStarting(WandbTrainableMixin, tune.Trainable):
@@ -73,10 +46,12 @@ def setup_wandb_logs_first_thing(config: dict[str, Any]) -> None:
 
 
 def test_setup_runs_while_the_run_starts(
-    tune_run: Any, results: Path, tmp_path: Path, silent_server: str
+    tune_run: Any, results: Path, key_file: Path, stalling_server: str
 ) -> None:
     """W&B takes 3 s to start (then falls back offline): setup() ran meanwhile; nothing lost."""
-    analysis = tune_run(SetsUpWhileStarting, config={"wandb": slow_start(tmp_path, silent_server)})
+    analysis = tune_run(
+        SetsUpWhileStarting, config={"wandb": online(key_file, stalling_server, project="p")}
+    )
     assert analysis.trials[0].last_result["setup_waited"] is True
     (run,) = read_runs(results).values()
     assert run.column("x") == [0, 1, 2]
@@ -85,10 +60,10 @@ def test_setup_runs_while_the_run_starts(
 
 
 def test_decorator_and_setup_wandb_log_before_the_run_has_started(
-    tune_run: Any, results: Path, tmp_path: Path, silent_server: str
+    tune_run: Any, results: Path, key_file: Path, stalling_server: str
 ) -> None:
     """wandb.log and setup_wandb's run, used at once, wait for the run: every row is kept."""
-    settings = slow_start(tmp_path, silent_server)
+    settings = online(key_file, stalling_server, project="p")
     tune_run(logs_first_thing, config={"wandb": settings}, name="decorated")
     tune_run(setup_wandb_logs_first_thing, config={"wandb": settings}, name="setup")
     runs = {run.group: run for run in read_runs(results).values()}
@@ -97,10 +72,10 @@ def test_decorator_and_setup_wandb_log_before_the_run_has_started(
 
 
 def test_a_run_that_cannot_start_fails_a_trial_that_never_used_it(
-    tune_run: Any, tmp_path: Path
+    tune_run: Any, key_file: Path
 ) -> None:
     """offline_fallback=False, W&B unreachable, no log call: the trial still fails, saying why."""
-    settings = slow_start(tmp_path, "http://127.0.0.1:9", offline_fallback=False)
+    settings = online(key_file, UNREACHABLE, project="p", offline_fallback=False)
     analysis = tune_run(NeverLogs, config={"wandb": settings}, raise_on_failed_trial=False)
     (trial,) = analysis.trials
     assert trial.status == "ERROR"

@@ -62,8 +62,8 @@ def checkpoint_mode(
         return None
     if value is True or value == "all":
         return "all"
-    if value in ("best", "end"):
-        return "best" if value == "best" else "end"
+    if value == "best" or value == "end":
+        return value
     raise ValueError(
         f"{setting}: {value!r} is not a choice: use False, True or "
         f"'all' (every checkpoint), 'best' (those that improve the metric), or 'end' "
@@ -71,18 +71,21 @@ def checkpoint_mode(
     )
 
 
-def checkpoint_metadata(trial_id: str, result: Mapping[str, Any]) -> dict[str, Any]:
-    """The trial id, iteration and scalar metrics a checkpoint was reported with."""
+def checkpoint_metadata(trial_id: str, flat: Mapping[str, Any]) -> dict[str, Any]:
+    """The trial id, iteration and scalar metrics a checkpoint was reported with.
+
+    ``flat`` is the result, flattened (:func:`~tune_wandb._results.flatten`).
+    """
     metrics = {
         key: value
-        for key, value in flatten(result).items()
+        for key, value in flat.items()
         if not key.startswith(_NOT_METRICS)
         and isinstance(value, int | float | str)
         and not (isinstance(value, float) and not math.isfinite(value))
     }
     return {
         "trial_id": trial_id,
-        "training_iteration": result.get("training_iteration"),
+        "training_iteration": flat.get("training_iteration"),
         "metrics": metrics,
     }
 
@@ -108,15 +111,16 @@ class CheckpointPicker:
 
     def saved(self, files: CheckpointFiles, result: Mapping[str, Any]) -> CheckpointVersion | None:
         """A checkpoint (``files``) was reported with ``result``: the op to log it, if any."""
-        improves = self._improves(result)
-        iteration = result.get("training_iteration")
+        flat = flatten(result)
+        improves = self._improves(flat)
+        iteration = flat.get("training_iteration")
         aliases = ["latest", *([f"iter-{iteration}"] if iteration is not None else [])]
         if improves:
             aliases.append("best")
         save = CheckpointVersion(
             files,
             aliases=tuple(aliases),
-            metadata=checkpoint_metadata(self.trial_id, result),
+            metadata=checkpoint_metadata(self.trial_id, flat),
         )
         if self.mode == "end":
             self.pending = save
@@ -130,11 +134,11 @@ class CheckpointPicker:
         pending, self.pending = self.pending, None
         return pending
 
-    def _improves(self, result: Mapping[str, Any]) -> bool:
+    def _improves(self, flat: Mapping[str, Any]) -> bool:
         if self.best is None:
             return False
         before = self.best.value
-        self.best.observe(flatten(result), None)
+        self.best.observe(flat, None)
         return self.best.value is not None and self.best.value != before
 
 
