@@ -8,7 +8,7 @@ export RAY_AUTH_MODE := disabled
 export RAY_USAGE_STATS_ENABLED := 0
 
 .DEFAULT_GOAL := help
-.PHONY: help install lint format typecheck test test-oldest bench bench-checkpoints bench-realistic bench-full demo examples all clean
+.PHONY: help install lint format typecheck test test-oldest bench bench-checkpoints bench-realistic bench-high-rate bench-full demo examples all clean
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -76,6 +76,9 @@ bench-checkpoints: $(STAMP) ## Checkpoints as artifacts: 4x50, 20 MiB every 5 st
 
 bench-realistic: $(STAMP) ## 8x100 after a 2 s setup per trial, and 8x100 (about 20 min)
 	$(BIN)/python -m benchmarks --profile realistic --output benchmarks/RESULTS-realistic.md
+
+bench-high-rate: $(STAMP) ## The logger under a high report rate: 2x20,000 and 32x1,000 (about 1 h)
+	$(BIN)/python -m benchmarks --profile high-rate --output benchmarks/RESULTS-high-rate.md
 
 bench-full: $(STAMP) ## The full benchmark matrix (8x100, 2x2000, 32x5, reuse, 256x5); hours on 2 CPUs
 	$(BIN)/python -m benchmarks --profile full --output benchmarks/RESULTS-full.md

@@ -4,7 +4,8 @@ Runs every workload in this one process (one Ray instance), interleaving the
 variants and repeating each round, then prints the median wall time, the
 ratio to no logging (``ours_class`` against ``none_class``, the same class
 Trainable without W&B; every other variant against the function ``none``), the
-peak resident memory of the whole process tree, and how many processes each
+peak resident memory of the whole process tree, of the driver alone and of the
+logger's writer process with its wandb service, and how many processes each
 trial started. Writes the same table as Markdown to ``benchmarks/RESULTS.md``.
 
 Usage: ``python -m benchmarks [--repeats N] [--profile quick|full] [--workloads a,b]
@@ -31,7 +32,17 @@ def _row(name: str, samples: list[Measurement], base: float) -> list[str]:
     wall = statistics.median(m.seconds for m in samples)
     rss = max(m.peak_rss_mib for m in samples)
     procs = statistics.median(m.processes_per_trial for m in samples)
-    return [name, f"{wall:.2f}", f"{wall / base:.2f}x", f"{rss:.0f}", f"{procs:.2f}"]
+    driver = max(m.driver_peak_mib for m in samples)
+    writer = max(m.writer_peak_mib for m in samples)
+    return [
+        name,
+        f"{wall:.2f}",
+        f"{wall / base:.2f}x",
+        f"{rss:.0f}",
+        f"{driver:.0f}",
+        f"{writer:.0f}" if writer else "-",
+        f"{procs:.2f}",
+    ]
 
 
 def _baseline(variant: str) -> str:
@@ -40,7 +51,15 @@ def _baseline(variant: str) -> str:
 
 
 def _table(rows: list[list[str]]) -> str:
-    head = ["variant", "median s", "vs no logging", "peak RSS MiB", "procs/trial"]
+    head = [
+        "variant",
+        "median s",
+        "vs no logging",
+        "peak RSS MiB",
+        "driver MiB",
+        "writer MiB",
+        "procs/trial",
+    ]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
     return "\n".join(lines)

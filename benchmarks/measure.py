@@ -18,6 +18,10 @@ class Measurement:
     seconds: float
     peak_rss_mib: float
     processes_per_trial: float
+    #: Peak resident memory of the driver process alone, and of the logger's writer
+    #: process with its wandb service (0 where there is none).
+    driver_peak_mib: float = 0.0
+    writer_peak_mib: float = 0.0
 
 
 def _tree() -> list[psutil.Process]:
@@ -26,6 +30,15 @@ def _tree() -> list[psutil.Process]:
         return [me, *me.children(recursive=True)]
     except psutil.Error:
         return [me]
+
+
+def _writer_tree(driver: psutil.Process) -> list[psutil.Process]:
+    """The logger's writer process (a child of the driver) and its wandb service."""
+    for child in driver.children():
+        with contextlib.suppress(psutil.Error):
+            if "_writer_process" in " ".join(child.cmdline()):
+                return [child, *child.children(recursive=True)]
+    return []
 
 
 def _rss(procs: list[psutil.Process]) -> int:
@@ -40,15 +53,17 @@ def measure(call: Callable[[], object], *, trials: int, interval: float = 0.2) -
     """Run ``call``; sample the process tree every ``interval`` seconds meanwhile."""
     before = {p.pid for p in _tree()}
     seen: set[int] = set()
-    peak = 0
+    peak = driver = writer = 0
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, driver, writer
         while not done.is_set():
             procs = _tree()
             seen.update(p.pid for p in procs)
             peak = max(peak, _rss(procs))
+            driver = max(driver, _rss(procs[:1]))
+            writer = max(writer, _rss(_writer_tree(procs[0])))
             done.wait(interval)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -64,4 +79,6 @@ def measure(call: Callable[[], object], *, trials: int, interval: float = 0.2) -
         seconds=seconds,
         peak_rss_mib=peak / 2**20,
         processes_per_trial=len(seen - before) / max(trials, 1),
+        driver_peak_mib=driver / 2**20,
+        writer_peak_mib=writer / 2**20,
     )

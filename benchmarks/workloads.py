@@ -71,6 +71,22 @@ WORKLOADS: dict[str, Workload] = {
             checkpoint_mib=20,
             variants=("none", "ours_logger", "ours_decorator", "ray_logger"),
         ),
+        # The logger under a high report rate: results reported in a tight loop.
+        Workload(
+            "2x20000",
+            "2 trials x 20,000 results in a tight loop (the logger's throughput)",
+            2,
+            20_000,
+            variants=("none", "ours_logger", "ray_logger"),
+        ),
+        Workload(
+            "32x1000",
+            "32 trials x 1,000 results in a tight loop, 32 at once",
+            32,
+            1_000,
+            concurrent=32,
+            variants=("none", "ours_logger", "ray_logger"),
+        ),
     ]
 }
 
@@ -80,6 +96,7 @@ PROFILES: dict[str, list[str]] = {
     "full": ["8x100", "2x2000", "32x5", "32x5-reuse", "256x5"],
     "checkpoints": ["4x50-ckpt"],
     "realistic": ["8x100-setup", "8x100"],
+    "high-rate": ["2x20000", "32x1000"],
 }
 
 

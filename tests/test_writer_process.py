@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import signal
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,7 @@ from tests.helpers import newest_writer_process, reports_steadily
 from tests.wandb_reader import RunLog, read_run_logs, read_runs
 from tune_wandb import WandbLogger, WandbSettings
 from tune_wandb._identity import TrialIdentity
+from tune_wandb._logger import _writer_process
 from tune_wandb._logger._writer import Finish, Log, Start
 from tune_wandb._logger._writer_process import WriterProcess
 from tune_wandb._plan import RunPlan
@@ -31,13 +34,19 @@ def start(folder: Path, trial_id: str, **settings: Any) -> Start:
 def test_runs_records_and_warnings_come_back(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Rows reach the run; the child's warnings are logged here; records return at close."""
+    """Rows reach the run; the child (niced) warns here; records return at close."""
     writer = WriterProcess()
     with caplog.at_level(logging.WARNING, logger="tune_wandb"):
         writer.submit(start(tmp_path, "p_00000"))
         for i in range(1, 4):
             writer.submit(Log("p_00000", {"i": i, "bad": object(), "training_iteration": i}))
         writer.submit(Finish("p_00000", 0))
+        # It runs at the priority Ray gives its workers, below Tune's driver loop.
+        while writer._conn is None:
+            threading.Event().wait(0.05)
+        process = newest_writer_process()
+        assert process is not None
+        assert process.nice() == _writer_process.NICENESS
         assert writer.close(timeout=60)
     (run,) = read_runs(tmp_path).values()
     assert run.column("i") == [1, 2, 3]
@@ -69,6 +78,65 @@ def test_close_is_bounded_by_the_upload_timeout(
         writer._process.kill()  # the stuck writer would wait out its 120 s
     (warning,) = [r.getMessage() for r in caplog.records if "upload_timeout" in r.getMessage()]
     assert "wandb sync" in warning
+
+
+def _watch_held(writer: WriterProcess, stop: threading.Event, peak: list[int]) -> None:
+    while not stop.wait(0.001):
+        peak[0] = max(peak[0], writer._held)
+
+
+def test_a_lagging_writer_bounds_what_the_driver_holds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows sent faster than W&B takes them: submit waits, the bound holds, no row is lost."""
+    limit = 100_000  # bytes; 4,000 rows of ~200 bytes each are 8x as much
+    monkeypatch.setattr(_writer_process, "_HELD_LIMIT", limit)
+    writer = WriterProcess()
+    writer.submit(start(tmp_path, "b_00000"))
+    peak = [0]
+    stop = threading.Event()
+    watcher = threading.Thread(target=_watch_held, args=(writer, stop, peak))
+    watcher.start()
+    for i in range(1, 4001):
+        writer.submit(Log("b_00000", {"i": i, "training_iteration": i}))
+    writer.submit(Finish("b_00000", 0))
+    assert writer.close(timeout=120)
+    stop.set()
+    watcher.join()
+    # The writer did lag (the bound was reached), and the bound held.
+    assert limit / 2 < peak[0] <= limit
+    (run,) = read_runs(tmp_path).values()
+    assert run.column("i") == list(range(1, 4001))
+
+
+def test_a_writer_that_confirms_nothing_is_not_waited_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A frozen writer (SIGSTOP) holds submit for the stall timeout at most; no row is lost."""
+    monkeypatch.setattr(_writer_process, "_HELD_LIMIT", 20_000)
+    monkeypatch.setattr(_writer_process, "_STALL", 1.0)
+    writer = WriterProcess()
+    writer.submit(start(tmp_path, "f_00000"))
+    writer.submit(Log("f_00000", {"i": 0, "training_iteration": 0}))
+    # Its first row confirmed, the writer is frozen as a hung process would be.
+    while writer._conn is None or writer._unconfirmed:
+        threading.Event().wait(0.05)
+    process = newest_writer_process()
+    assert process is not None
+    process.send_signal(signal.SIGSTOP)
+    try:
+        with caplog.at_level(logging.WARNING, logger="tune_wandb"):
+            for i in range(1, 1001):
+                writer.submit(Log("f_00000", {"i": i, "training_iteration": i}))
+        stalled = [r.getMessage() for r in caplog.records if "confirmed nothing" in r.getMessage()]
+        assert len(stalled) == 1
+        assert writer._held > 20_000
+    finally:
+        process.send_signal(signal.SIGCONT)
+    writer.submit(Finish("f_00000", 0))
+    assert writer.close(timeout=120)
+    (run,) = read_runs(tmp_path).values()
+    assert run.column("i") == list(range(1001))
 
 
 class KillsTheWriter(Callback):
