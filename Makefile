@@ -77,7 +77,7 @@ bench-checkpoints: $(STAMP) ## Checkpoints as artifacts: 4x50, 20 MiB every 5 st
 bench-realistic: $(STAMP) ## 8x100 after a 2 s setup per trial, and 8x100 (about 20 min)
 	$(BIN)/python -m benchmarks --profile realistic --output benchmarks/RESULTS-realistic.md
 
-bench-high-rate: $(STAMP) ## The logger under a high report rate: 2x20,000 and 32x1,000 (about 1 h)
+bench-high-rate: $(STAMP) ## The logger under a high report rate: 2x20,000 and 32x1,000 (over an hour)
 	$(BIN)/python -m benchmarks --profile high-rate --output benchmarks/RESULTS-high-rate.md
 
 bench-full: $(STAMP) ## The full benchmark matrix (8x100, 2x2000, 32x5, reuse, 256x5); hours on 2 CPUs

@@ -69,9 +69,9 @@ logger = logging.getLogger("tune_wandb")
 #: Each operation in a message to the child: its sequence number and its pickled size,
 #: then the pickled operation. A message holds one or more operations.
 _FRAME: Final = struct.Struct("!QI")
-#: The sender joins queued operations into one message of about this many bytes at most,
-#: gathering for ``_GATHER`` seconds after the first: one wake-up of the sender thread
-#: per interval, not per row, in the driver that runs Tune's loop.
+#: The sender joins queued operations into one message of about this many bytes at most;
+#: woken from idle, it first gathers for ``_GATHER`` seconds: one wake-up of the sender
+#: thread per interval, not per row, in the driver that runs Tune's loop.
 _BATCH_BYTES: Final = 1 << 20
 _GATHER: Final = 0.05
 #: Bytes of pickled operations the driver holds (queued, unconfirmed, kept for a resend)
@@ -390,8 +390,8 @@ class WriterProcess:
     def _next_batch(self) -> list[_Sent]:
         """The next queued operation, and whatever else is queued, up to ``_BATCH_BYTES``."""
         batch = [self._outbox.get()]
-        if batch[0].kind is not Close:
-            time.sleep(_GATHER)
+        if batch[0].kind is not Close and self._outbox.empty():
+            time.sleep(_GATHER)  # from idle: let a burst gather (with a backlog, no wait)
         size = len(batch[0].data)
         while size < _BATCH_BYTES:
             try:
