@@ -8,7 +8,7 @@ export RAY_AUTH_MODE := disabled
 export RAY_USAGE_STATS_ENABLED := 0
 
 .DEFAULT_GOAL := help
-.PHONY: help install lint format typecheck test test-oldest bench bench-checkpoints bench-realistic bench-high-rate bench-full demo examples all clean
+.PHONY: help install lint format typecheck unit test test-oldest bench bench-checkpoints bench-realistic bench-high-rate bench-full demo examples all clean
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -36,9 +36,10 @@ $(OLDEST_STAMP): pyproject.toml .ci/oldest-constraints.txt $(STAMP)
 		--constraint .ci/oldest-constraints.txt -e '.[dev]'
 	touch $(OLDEST_STAMP)
 
-lint: $(STAMP) ## ruff: lint and format check
+lint: $(STAMP) ## ruff (lint, format check) and lint-imports (the layers, no import cycles)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 format: $(STAMP) ## ruff: fix and format
 	$(BIN)/ruff check --fix .
@@ -53,8 +54,13 @@ typecheck: $(STAMP) ## mypy --strict on the package, tests, examples, benchmarks
 # computes, and two keep both CPUs busy (21 -> 14 minutes here).
 PYTEST_PARALLEL := -n 2 --dist worksteal --durations=15
 
-test: lint typecheck ## lint, typecheck, then pytest (real Ray, real wandb offline)
-	$(BIN)/pytest $(PYTEST_PARALLEL)
+# The fast layer: one file per core module, no Ray and no wandb process (seconds).
+unit: $(STAMP) ## The unit tests only (tests/unit/: the core, no Ray or wandb process)
+	$(BIN)/pytest tests/unit -q
+
+test: lint typecheck ## lint, typecheck, then both test layers (unit first; real Ray, real wandb)
+	$(BIN)/pytest tests/unit -q
+	$(BIN)/pytest $(PYTEST_PARALLEL) --ignore=tests/unit
 
 # The tests marked in tests/conftest.py; OLDEST_TESTS= runs them all (about 20 minutes).
 OLDEST_TESTS := -m oldest

@@ -36,7 +36,7 @@ def _writer_tree(driver: psutil.Process) -> list[psutil.Process]:
     """The logger's writer process (a child of the driver) and its wandb service."""
     for child in driver.children():
         with contextlib.suppress(psutil.Error):
-            if "_writer_process" in " ".join(child.cmdline()):
+            if "tune_wandb._logger._child" in " ".join(child.cmdline()):
                 return [child, *child.children(recursive=True)]
     return []
 

@@ -1,7 +1,7 @@
 """How many rows per second the logger's writer process sustains, and what it holds meanwhile.
 
 ``python -m benchmarks.writer_rate [--runs R] [--rows N]``: no Ray, no Tune.
-Opens ``R`` runs in one :class:`~tune_wandb._logger._writer_process.WriterProcess`
+Opens ``R`` runs in one :class:`~tune_wandb._logger._link.WriterLink`
 and submits ``N`` Tune-shaped results per run as fast as the driver can, then
 closes it. Prints the rows per second from the first submit to the last row
 written, how long ``submit`` took in all (its waits are the backpressure), and
@@ -65,10 +65,10 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("WANDB_SILENT", "true")
 
     from tune_wandb import WandbSettings
-    from tune_wandb._identity import TrialIdentity
-    from tune_wandb._logger._writer import Finish, Log, Start
-    from tune_wandb._logger._writer_process import WriterProcess
-    from tune_wandb._plan import RunPlan
+    from tune_wandb._core._identity import TrialIdentity
+    from tune_wandb._core._prepare import prepare
+    from tune_wandb._logger._link import WriterLink
+    from tune_wandb._logger._ops import Finish, Log, Start
 
     peaks = {"driver": 0, "writer": 0}
     stop = threading.Event()
@@ -77,13 +77,13 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="tune-wandb-writer-rate-") as folder:
         trials = [f"r_{i:05d}" for i in range(args.runs)]
         settings = WandbSettings.from_config({"project": "writer-rate"})
-        writer = WriterProcess()
+        writer = WriterLink()
         writer.start()
         for trial_id in trials:
             identity = TrialIdentity(
                 trial_id=trial_id, trial_name=trial_id, experiment="rate", folder=folder
             )
-            writer.submit(Start(RunPlan.resolve(settings, identity, {}, quiet_stats=True)))
+            writer.submit(Start(prepare(settings, identity, {}, entry="logger")))
         started = time.perf_counter()
         submitting = 0.0
         for step in range(args.rows):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,10 @@ import psutil
 import wandb
 from ray import tune
 
-from tune_wandb import WandbTrainableMixin
+from tune_wandb import WandbSettings, WandbTrainableMixin
+from tune_wandb._core._identity import TrialIdentity
+from tune_wandb._core._prepare import prepare
+from tune_wandb._logger._ops import Start
 
 #: A fake API key; any file or log holding it is a leak.
 KEY = "q" * 40
@@ -188,7 +192,7 @@ def newest_writer_process() -> psutil.Process | None:
     writers = []
     for proc in psutil.Process().children():
         try:
-            if "_writer_process" in " ".join(proc.cmdline()):
+            if "tune_wandb._logger._child" in " ".join(proc.cmdline()):
                 writers.append(proc)
         except psutil.Error:  # a process that just ended
             continue
@@ -235,3 +239,31 @@ def online(key_file: Path, base_url: str, **extra: Any) -> dict[str, Any]:
         "settings": {"base_url": base_url},
         **extra,
     }
+
+
+def logger_start(
+    folder: Path, trial_id: str, config: dict[str, Any] | None = None, **settings: Any
+) -> Start:
+    """The logger's Start for a run of ``trial_id`` in ``folder`` (project ``tests``)."""
+    trial = TrialIdentity(
+        trial_id=trial_id, trial_name=f"fn_{trial_id}", experiment="exp", folder=str(folder)
+    )
+    parsed = WandbSettings.from_config({"project": "tests", **settings})
+    return Start(prepare(parsed, trial, config or {}, entry="logger"))
+
+
+class AtSetup(tune.Callback):
+    """Calls ``look()`` where Tune sets its callbacks up (on the driver, in ``tune.run``)."""
+
+    def __init__(self, look: Callable[[], Any]) -> None:
+        self.look = look
+        self.seen: Any = None
+
+    def setup(
+        self,
+        stop: Any | None = None,
+        num_samples: int | None = None,
+        total_num_samples: int | None = None,
+        **info: Any,
+    ) -> None:
+        self.seen = self.look()

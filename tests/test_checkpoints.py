@@ -13,10 +13,10 @@ from tests.helpers import ALL_VERSIONS, LOSSES, checkpoints_with_loss
 from tests.test_writer import start
 from tests.wandb_reader import read_runs
 from tune_wandb import WandbLogger
-from tune_wandb._best import BestTracker
-from tune_wandb._checkpoint_files import CheckpointFiles
-from tune_wandb._checkpoint_policy import CheckpointPicker, CheckpointVersion, checkpoint_mode
-from tune_wandb._logger._writer import Finish, Log, RunWriter, Save
+from tune_wandb._core._checkpoint_files import CheckpointFiles
+from tune_wandb._core._checkpoint_policy import CheckpointVersion
+from tune_wandb._logger._ops import Finish, Log, Save
+from tune_wandb._logger._writer import RunWriter
 
 
 def _versions(results: Path) -> list[dict[str, Any]]:
@@ -34,31 +34,6 @@ def test_a_mode_that_is_not_one_fails_at_construction() -> None:
     """upload_checkpoints="sometimes" fails in the constructor, naming every valid value."""
     with pytest.raises(ValueError, match=r"'sometimes'.*False, True or 'all'.*'best'.*'end'"):
         WandbLogger(upload_checkpoints="sometimes")  # type: ignore[arg-type]  # on purpose
-    assert (checkpoint_mode(True), checkpoint_mode("all"), checkpoint_mode(False)) == (
-        "all",
-        "all",
-        None,
-    )
-
-
-def test_picker_logs_improvements_for_best_and_the_last_for_end() -> None:
-    """ "best" passes only improvements (aliased best); "end" holds back all but the last."""
-    best = CheckpointPicker("t", "best", BestTracker("loss", "min"))
-    kept = [
-        best.saved(CheckpointFiles(f"/c{i}"), {"loss": x, "training_iteration": i})
-        for i, x in enumerate(LOSSES, 1)
-    ]
-    assert [s.files.path if s else None for s in kept] == ["/c1", "/c2", None, "/c4"]
-    assert all("best" in s.aliases for s in kept if s)
-    end = CheckpointPicker("t", "end", None)
-    assert [end.saved(CheckpointFiles(f"/c{i}"), {"training_iteration": i}) for i in (1, 2)] == [
-        None,
-        None,
-    ]
-    last = end.ended()
-    assert last is not None
-    assert (last.files.path, last.aliases) == ("/c2", ("latest", "iter-2"))
-    assert end.ended() is None
 
 
 def test_all_logs_every_checkpoint_with_aliases_and_metadata(tune_run: Any, results: Path) -> None:

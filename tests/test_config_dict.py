@@ -8,21 +8,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import attrs
-
 from tests.helpers import Counter, reports
 from tests.wandb_reader import read_runs
-from tune_wandb import WandbConfig, WandbLogger, WandbSettings
-from tune_wandb._settings import ALIASES, RESERVED_INIT_KEYS, wandb_init_parameters
+from tune_wandb import WandbLogger, WandbSettings
 
 FORMS = Path(__file__).parent / "typing_checks" / "config_forms.py"
-
-
-def test_keys_are_the_settings_and_wandb_inits_parameters() -> None:
-    """WandbConfig has every WandbSettings field, wandb.init parameter and seed alias."""
-    settings = {f.name for f in attrs.fields(WandbSettings)} - {"init_kwargs"}
-    init = wandb_init_parameters() - RESERVED_INIT_KEYS
-    assert set(WandbConfig.__annotations__) == settings | init | set(ALIASES)
 
 
 def test_mypy_checks_both_forms() -> None:

@@ -9,7 +9,7 @@ import textwrap
 from pathlib import Path
 
 from tests.helpers import KEY
-from tests.wandb_reader import read_runs
+from tests.wandb_reader import read_experiment_runs, read_runs
 
 ROOT = Path(__file__).parent.parent
 
@@ -175,4 +175,6 @@ def test_ray2_callback_script_with_its_whole_constructor_and_hooks(tmp_path: Pat
         assert not run.column("acc")
         assert run.history[0]["img._type"] == "image-file"
     seen = (tmp_path / "run_info.txt").read_text().split()
-    assert set(runs) <= set(seen)  # the trials' runs (and the experiment run) were handed over
+    experiment = {run.run_id for run in read_experiment_runs(storage)}
+    assert len(experiment) == 1
+    assert sorted(seen) == sorted({*runs, *experiment})  # each run handed over once

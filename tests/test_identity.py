@@ -1,4 +1,4 @@
-"""TrialIdentity: the same trial id, name, experiment and folder from the driver and the worker."""
+"""TrialIdentity in Tune: the same trial id, name, experiment and folder from driver and worker."""
 
 from __future__ import annotations
 
@@ -9,14 +9,19 @@ from ray import tune
 from ray.tune import Callback
 from ray.tune.experiment import Trial
 
-from tune_wandb._identity import TrialIdentity
+from tune_wandb._core._identity import TrialIdentity
+from tune_wandb._ray import _compat
 
 
 class SeesItself(tune.Trainable):
     """Reports the identity the trial's worker computes (as the mixins do)."""
 
     def step(self) -> dict[str, Any]:
-        seen = TrialIdentity.from_trainable(self)
+        seen = TrialIdentity.in_trial(
+            trial_id=self.trial_id,
+            trial_name=self.trial_name,
+            storage=_compat.trainable_storage(self),
+        )
         return {
             "seen": [seen.trial_id, seen.trial_name, seen.experiment, seen.folder],
             "done": True,
@@ -57,14 +62,3 @@ def test_driver_and_worker_agree(tune_run: Any, results: Path) -> None:
         assert driver.trial_name == str(trial)
         assert driver.experiment == "ident"
         assert Path(driver.folder) == results / "ident" / Path(trial.path or "").name
-
-
-def test_a_trainable_built_by_hand(tmp_path: Path, monkeypatch: Any) -> None:
-    """Outside Tune (no storage) the experiment is "default" and the folder the working dir."""
-    monkeypatch.chdir(tmp_path)
-
-    class Bare(tune.Trainable):
-        pass
-
-    identity = TrialIdentity.from_trainable(Bare())
-    assert (identity.experiment, identity.folder) == ("default", str(tmp_path))

@@ -65,7 +65,7 @@ def test_ctrl_c_finishes_every_run_with_every_row(tmp_path: Path, name: str, gro
     assert len(runs) == 2
     for run in runs.values():
         reported = _results_received(run.path)
-        assert reported >= 4
+        assert reported >= 4  # a lower bound: the signal comes 2 s into steady reporting
         # The mixin logs before each report, so it may hold one row more.
         assert len(run.history) in ((reported, reported + 1) if name == "mixin" else (reported,))
         assert run.exit_code is not None
@@ -76,7 +76,7 @@ def test_ctrl_c_finishes_every_run_with_every_row(tmp_path: Path, name: str, gro
         # The writer outlived the signal: no KeyboardInterrupt, no traceback of its own.
         # (Ray's workers may print their own on SIGTERM; those are not ours.)
         assert "KeyboardInterrupt" not in output
-        assert "_writer_process" not in output
+        assert "_logger/_child" not in output
 
 
 def test_killed_driver_leaves_the_logger_runs_finished(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from ray import tune
 
 from tests.wandb_reader import read_runs
 from tune_wandb import WandbTrainableMixin, wandb_mixin
-from tune_wandb._plan import FLUSH_INTERVAL, flushes_every_second
+from tune_wandb._core._plan import FLUSH_INTERVAL, flushes_every_second
 
 WANDB = {"project": "log-failures"}
 

@@ -15,7 +15,7 @@ from examples.decorator import train_fn  # the seed's example, as shipped
 from tests.helpers import Counter, by_trial, exit_codes_by_run, fit_then_restore, trial_ids
 from tests.wandb_reader import read_run_logs, read_runs
 from tune_wandb import WandbTrainableMixin, wandb_mixin
-from tune_wandb._plan import FLUSH_INTERVAL, flushes_every_second
+from tune_wandb._core._plan import FLUSH_INTERVAL, flushes_every_second
 
 WANDB = {"project": "mixin-tests"}
 

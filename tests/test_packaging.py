@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import sysconfig
+import tarfile
 import textwrap
 import venv
 import zipfile
@@ -83,7 +84,7 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_wheel_and_sdist_hold_the_package_and_pass_twine(dist: Path) -> None:
-    """Every module and py.typed are in the wheel; twine check passes both files."""
+    """The wheel has every module, py.typed and the LICENSE, the sdist the LICENSE; twine passes."""
     (wheel,) = dist.glob("*.whl")
     (sdist,) = dist.glob("*.tar.gz")
     names = set(zipfile.ZipFile(wheel).namelist())
@@ -91,6 +92,14 @@ def test_wheel_and_sdist_hold_the_package_and_pass_twine(dist: Path) -> None:
         "tune_wandb/py.typed"
     }
     assert modules <= names, sorted(modules - names)
+    license_text = (ROOT / "LICENSE").read_text()
+    (wheel_license,) = [n for n in names if n.endswith(".dist-info/licenses/LICENSE")]
+    assert zipfile.ZipFile(wheel).read(wheel_license).decode() == license_text
+    with tarfile.open(sdist) as archive:
+        (sdist_license,) = [n for n in archive.getnames() if n.endswith("/LICENSE")]
+        extracted = archive.extractfile(sdist_license)
+        assert extracted is not None
+        assert extracted.read().decode() == license_text
     check = subprocess.run(
         [sys.executable, "-m", "twine", "check", "--strict", str(wheel), str(sdist)],
         capture_output=True,

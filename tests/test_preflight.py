@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.conftest import HttpServers
 from tests.helpers import KEY, UNREACHABLE
-from tune_wandb._preflight import check_server
+from tune_wandb._wandb._preflight import check_server
 
 
 def test_a_refused_key_names_the_status(refusing_server: str) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import wandb
 from wandb.sdk.wandb_run import Run
 
-from tune_wandb import _provisional
+from tune_wandb._wandb import _provisional
 
 
 def open_run(root: Path) -> Run:

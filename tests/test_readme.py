@@ -34,7 +34,7 @@ RUNNER = textwrap.dedent(
 
 def test_every_python_block_runs(tmp_path: Path) -> None:
     """Each ```python block of README.md runs to its end, imports included, logging offline."""
-    assert len(BLOCKS) >= 5
+    assert len(BLOCKS) == README.count("```python") > 0
     env = dict(os.environ, HOME=str(tmp_path), WANDB_MODE="offline", PYTHONPATH=str(ROOT))
     done = subprocess.run(
         [sys.executable, "-c", RUNNER],

@@ -16,7 +16,7 @@ from examples.decorator import train_fn
 from tests.helpers import KEY, UNREACHABLE, files_containing, online, reports
 from tests.wandb_reader import read_runs
 from tune_wandb import WandbLogger, WandbTrainableMixin
-from tune_wandb._run import finish_run
+from tune_wandb._wandb._run import finish_run
 
 
 class TestOutage:

@@ -11,20 +11,16 @@ import pytest
 from ray.tune import Callback
 from ray.tune.experiment import Trial
 
-from tests.helpers import UNREACHABLE, newest_writer_process, reports_steadily
+from tests.helpers import UNREACHABLE, logger_start, newest_writer_process, reports_steadily
 from tests.wandb_reader import read_runs
-from tune_wandb import WandbLogger, WandbSettings
-from tune_wandb._identity import TrialIdentity
-from tune_wandb._logger._writer import Finish, Log, RunWriter, Start
-from tune_wandb._plan import FLUSH_INTERVAL, RunPlan, flushes_every_second
+from tune_wandb import WandbLogger
+from tune_wandb._core._plan import FLUSH_INTERVAL, flushes_every_second
+from tune_wandb._logger._ops import Finish, Log, Start
+from tune_wandb._logger._writer import RunWriter
 
 
 def start(folder: Path, trial_id: str = "w_00000", **settings: Any) -> Start:
-    trial = TrialIdentity(
-        trial_id=trial_id, trial_name=f"fn_{trial_id}", experiment="exp", folder=str(folder)
-    )
-    config = WandbSettings.from_config({"project": "writer", **settings})
-    return Start(RunPlan.resolve(config, trial, {"lr": 0.5}, quiet_stats=True))
+    return logger_start(folder, trial_id, {"lr": 0.5}, **settings)
 
 
 class TestRunWriter:

@@ -25,12 +25,16 @@ for _package, _install in (("wandb", "wandb"), ("ray.tune", "'ray[tune]'")):
             f"tune-wandb needs {_package}, which is not installed: pip install {_install}"
         )
 
+from tune_wandb import _moved  # noqa: E402 - after the install hint above
+
+_moved.install()  # experiments pickled by 0.1.0 name modules that have moved since
+
 if TYPE_CHECKING:
-    from tune_wandb._config_dict import WandbConfig
+    from tune_wandb._core._config_dict import WandbConfig
+    from tune_wandb._core._records import RunRecord
+    from tune_wandb._core._settings import WandbSettings
     from tune_wandb._logger._callback import WandbLogger
-    from tune_wandb._logger._records import RunRecord
     from tune_wandb._mixin import WandbTrainableMixin, wandb_mixin
-    from tune_wandb._settings import WandbSettings
     from tune_wandb._train._callback import WandbTrainCallback
     from tune_wandb._train._setup import setup_wandb
 
@@ -48,9 +52,9 @@ __version__ = "0.1.0"
 
 _HOMES = {
     "WandbLogger": "tune_wandb._logger._callback",
-    "RunRecord": "tune_wandb._logger._records",
-    "WandbConfig": "tune_wandb._config_dict",
-    "WandbSettings": "tune_wandb._settings",
+    "RunRecord": "tune_wandb._core._records",
+    "WandbConfig": "tune_wandb._core._config_dict",
+    "WandbSettings": "tune_wandb._core._settings",
     "WandbTrainableMixin": "tune_wandb._mixin",
     "wandb_mixin": "tune_wandb._mixin",
     "WandbTrainCallback": "tune_wandb._train._callback",
@@ -64,6 +68,9 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module 'tune_wandb' has no attribute {name!r}")
     value = getattr(importlib.import_module(home), name)
     globals()[name] = value
+    # Each public name says it is tune_wandb's (set where it is defined): pickles,
+    # reprs and docs show tune_wandb.X, so moving a private module breaks no user.
+    assert value.__module__ == __name__, f"{name}.__module__ is {value.__module__}"
     return value
 
 

@@ -16,19 +16,20 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ray.tune.trainable import Trainable
-from ray.tune.trainable.function_trainable import FunctionTrainable, wrap_function
 
-from tune_wandb._checkpoint_policy import check_best_has_metric
-from tune_wandb._experiment import ExperimentFacts
-from tune_wandb._identity import TrialIdentity
-from tune_wandb._plan import check_environment, resolve_mode
-from tune_wandb._secrets import share_with_cluster
-from tune_wandb._settings import WandbSettings, without_settings
-from tune_wandb._trial_run import TrialRun
+from tune_wandb._core._identity import TrialIdentity
+from tune_wandb._core._plan import resolve_mode
+from tune_wandb._core._prepare import EntryPoint, check, mark_writes_own_run, prepare
+from tune_wandb._core._settings import WandbSettings, without_settings
+from tune_wandb._ray import _compat
+from tune_wandb._ray._cluster_store import share_with_cluster, shared_key
+from tune_wandb._ray._experiment import find_experiment, share_experiment, shared_experiment
+from tune_wandb._wandb._trial_run import TrialRun
 
 if TYPE_CHECKING:
     from ray.train._internal.session import _TrainingResult
     from ray.tune.execution.placement_groups import PlacementGroupFactory
+    from ray.tune.trainable.function_trainable import FunctionTrainable
     from wandb.sdk.wandb_run import Run
 
     # For the type checker the mixin is a Trainable, so its calls to Trainable's
@@ -42,6 +43,7 @@ logger = logging.getLogger("tune_wandb")
 
 #: ``tune.with_parameters``' keyword arguments for the function running in this
 #: thread (Tune's runner thread). Module-level: thread-locals cannot be pickled.
+#: (Its two functions keep their names: trainables pickled by 0.1.0 name them.)
 _BOUND = threading.local()
 
 
@@ -54,6 +56,7 @@ def _bound_fn_kwargs() -> dict[str, Any]:
     return kwargs
 
 
+@mark_writes_own_run  # the logger leaves its trials to it
 class WandbTrainableMixin(_Base):
     """Gives a class ``Trainable`` its own W&B run per trial, as ``self.wandb``.
 
@@ -75,7 +78,13 @@ class WandbTrainableMixin(_Base):
         tune.run(MyTrainable, config={"lr": tune.uniform(0.1, 1), "wandb": {"project": "p"}})
     """
 
-    _tune_wandb_writes_own_run = True  # read by the logger (WRITES_OWN_RUN)
+    __module__ = "tune_wandb"  # pickles name the public path, whatever the module
+    #: Which entry point this is, in errors (the decorator's class says so).
+    _wandb_entry: EntryPoint = "class mixin"
+    #: The run finishes with the trial's last result, inside ``train()``, which Tune
+    #: waits for: a function trainable saves nothing after it (no ``checkpoint_at_end``),
+    #: and ``stop()``, at an experiment's end, gets 10 s before Tune kills the process.
+    _wandb_finish_at_done: bool = False
     _wandb_open: TrialRun | None = None
     _wandb_run_trial: str | None = None
     #: Whether the current trial has trained on this actor. Tune may build an
@@ -135,14 +144,11 @@ class WandbTrainableMixin(_Base):
         metric and mode, for the best-value summary.
         """
         settings = WandbSettings.for_trial(config)
-        settings.reject_logger_only("the W&B mixin")
-        check_environment(settings)
+        facts = find_experiment()
+        check(settings, cls._wandb_entry, facts)
         online = resolve_mode(settings) in ("online", "shared")
         share_with_cluster(settings.api_key, settings.api_key_file, online=online)
-        facts = ExperimentFacts.find()
-        check_best_has_metric(settings, facts)
-        if facts.experiment:
-            facts.share(facts.experiment)
+        share_experiment(facts)
         return super().default_resource_request(config)
 
     def reset(self, new_config: dict[str, Any], *args: Any, **kwargs: Any) -> bool:
@@ -164,6 +170,8 @@ class WandbTrainableMixin(_Base):
             held = self._wandb_open
             if held is not None and (result.get("done") or held.start_failed()):
                 held.run  # noqa: B018 - waits for the start; raises what it raised
+            if held is not None and result.get("done") and self._wandb_finish_at_done:
+                self._wandb_end(exit_code=0)
             return result
         except BaseException:
             self._wandb_end(exit_code=1)
@@ -194,11 +202,23 @@ class WandbTrainableMixin(_Base):
             if self._wandb_run_trial == self.trial_id:
                 return  # the same trial again (Tune may reset an actor for its own trial)
             self._wandb_end(exit_code=0)  # actor reuse: the previous trial is over
-        self._wandb_open = TrialRun.start(
-            WandbSettings.for_trial(trial_config),
-            TrialIdentity.from_trainable(self),
+        settings = WandbSettings.for_trial(trial_config)
+        identity = TrialIdentity.in_trial(
+            trial_id=self.trial_id,
+            trial_name=self.trial_name,
+            storage=_compat.trainable_storage(self),
+        )
+        facts = None if settings.summary_metric else shared_experiment(identity.experiment)
+        plan = prepare(
+            settings,
+            identity,
             self.config,
-            entry_point="the W&B mixin",
+            entry=self._wandb_entry,
+            experiment=facts,
+            shared_keys=shared_key,
+        )
+        self._wandb_open = TrialRun.start(
+            plan, checkpoints=settings.checkpoint_mode, explicit=bool(settings.summary_metric)
         )
         self._wandb_run_trial = self.trial_id
         self._wandb_trained = False
@@ -271,18 +291,18 @@ def wandb_mixin(func: Callable[..., Any]) -> type[FunctionTrainable]:
     if hasattr(func, "_resources"):  # tune.with_resources applied before the decorator
         call._resources = func._resources  # type: ignore[attr-defined]  # read by wrap_function
     name = getattr(func, "__name__", "func")
-    base: Any = wrap_function(call, name=name)
+    base: Any = _compat.function_trainable(
+        call, name=name, before_call=lambda trainable: _bind_fn_kwargs(trainable._wandb_fn_kwargs)
+    )
 
     class _WandbFunctionTrainable(WandbTrainableMixin, base):  # type: ignore[misc]  # base is Tune's generated class
+        _wandb_entry: EntryPoint = "decorator"
+        _wandb_finish_at_done = True
         _wandb_fn_kwargs: dict[str, Any]  # set in setup, from tune.with_parameters
 
         def setup(self, config: dict[str, Any], **fn_kwargs: Any) -> None:
             self._wandb_fn_kwargs = fn_kwargs
             super().setup(config)
-
-        def _trainable_func(self, config: dict[str, Any]) -> Any:
-            _bind_fn_kwargs(self._wandb_fn_kwargs)
-            return super()._trainable_func(config)
 
     cls: type[FunctionTrainable] = _WandbFunctionTrainable
     cls.__name__ = name
@@ -291,3 +311,6 @@ def wandb_mixin(func: Callable[..., Any]) -> type[FunctionTrainable]:
     cls.__doc__ = getattr(func, "__doc__", None)
     cls.__wrapped__ = func  # type: ignore[attr-defined]  # like functools.wraps
     return cls
+
+
+wandb_mixin.__module__ = "tune_wandb"  # pickles name the public path

@@ -16,26 +16,23 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 import attrs
 from ray.tune.logger import LoggerCallback
 
-from tune_wandb._best import BestTracker
-from tune_wandb._checkpoint_files import CheckpointFiles
-from tune_wandb._checkpoint_policy import (
-    CheckpointMode,
-    CheckpointPicker,
-    check_best_has_metric,
-    checkpoint_mode,
-)
-from tune_wandb._experiment import ExperimentFacts
-from tune_wandb._identity import TrialIdentity
+from tune_wandb._core._best import BestTracker
+from tune_wandb._core._checkpoint_files import CheckpointFiles
+from tune_wandb._core._checkpoint_mode import CheckpointMode
+from tune_wandb._core._checkpoint_policy import CheckpointPicker
+from tune_wandb._core._experiment import ExperimentFacts
+from tune_wandb._core._identity import TrialIdentity
+from tune_wandb._core._plan import summary_metric
+from tune_wandb._core._prepare import check, prepare, writes_own_run
+from tune_wandb._core._records import RunRecord, StopReason
+from tune_wandb._core._settings import WandbSettings
+from tune_wandb._core._stops import reason_at_done
 from tune_wandb._logger._experiment_run import experiment_op
-from tune_wandb._logger._media import read_media
-from tune_wandb._logger._records import RunRecord, StopReason
-from tune_wandb._logger._stops import reason_at_done
+from tune_wandb._logger._link import WriterLink
+from tune_wandb._logger._ops import Finish, Log, Save, Start
 from tune_wandb._logger._summary import print_summary
-from tune_wandb._logger._writer import Finish, Log, Save, Start
-from tune_wandb._logger._writer_process import WriterProcess
-from tune_wandb._plan import RunPlan, check_environment, summary_metric
-from tune_wandb._results import run_config
-from tune_wandb._settings import WRITES_OWN_RUN, WandbSettings
+from tune_wandb._ray._experiment import find_experiment, share_experiment
+from tune_wandb._wandb._media import read_media
 
 if TYPE_CHECKING:
     import wandb
@@ -70,12 +67,14 @@ class WandbLogger(LoggerCallback):
             applied on top. A string is the project, as the first argument of
             Ray's ``WandbLoggerCallback``. A ``wandb.Settings`` or a dict here is ``wandb.init``'s
             ``settings`` instead, as in a trial's ``"wandb"`` dict.
-        upload_checkpoints: Log trial checkpoints as versions of a W&B
-            artifact per trial (type ``model``, aliases ``latest``, ``best``,
-            ``iter-<n>``): ``True`` or ``"all"`` every checkpoint, ``"best"``
-            those that improve the trial's best value of the metric
-            (``summary_metric``, else the experiment's), ``"end"`` each
-            trial's last. Checkpoints on S3 or GCS are referenced, not copied.
+        upload_checkpoints: The default of the ``upload_checkpoints`` setting
+            (a trial's ``config["wandb"]`` may set its own): log trial
+            checkpoints as versions of a W&B artifact per trial (type
+            ``model``, aliases ``latest``, ``best``, ``iter-<n>``): ``True``
+            or ``"all"`` every checkpoint, ``"best"`` those that improve the
+            trial's best value of the metric (``summary_metric``, else the
+            experiment's), ``"end"`` each trial's last. Checkpoints on S3 or GCS are
+            referenced, not copied.
         save_checkpoints: Ray's deprecated alias of ``upload_checkpoints``
             (a ``FutureWarning``).
         summary: Print a table of runs and how to view or upload them at the end.
@@ -91,6 +90,8 @@ class WandbLogger(LoggerCallback):
     After ``fit()``, :attr:`runs` holds a :class:`RunRecord` per trial and
     :attr:`experiment_run` the experiment run's.
     """
+
+    __module__ = "tune_wandb"  # pickles name the public path, whatever the module
 
     def __init__(
         self,
@@ -126,19 +127,20 @@ class WandbLogger(LoggerCallback):
             defaults["summary_metric"] = summary_metric
         if summary_mode is not None:
             defaults["summary_mode"] = summary_mode
+        if upload_checkpoints is not False:
+            defaults["upload_checkpoints"] = upload_checkpoints
         self._defaults = WandbSettings.from_config(defaults, base=settings, source="WandbLogger")
         self._key_token: str | None = None
         if self._defaults.api_key:
             self._key_token = secrets.token_hex(16)
             _CONSTRUCTOR_KEYS[self._key_token] = self._defaults.api_key
         self.upload_checkpoints = upload_checkpoints
-        self._checkpoint_mode = checkpoint_mode(upload_checkpoints)
         self.summary = summary
         self.experiment_run_enabled = experiment_run
         self._init_state()
 
     def _init_state(self) -> None:
-        self._writer = WriterProcess()
+        self._writer = WriterLink()
         self._settings: dict[str, WandbSettings] = {}
         self._mixin_trials: set[str] = set()
         self._pickers: dict[str, CheckpointPicker] = {}
@@ -168,7 +170,11 @@ class WandbLogger(LoggerCallback):
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        self._checkpoint_mode = checkpoint_mode(self.upload_checkpoints)
+        if self.upload_checkpoints and not self._defaults.upload_checkpoints:
+            # Pickled by 0.1.0, where it was the logger's own argument, not a setting.
+            self._defaults = attrs.evolve(
+                self._defaults, upload_checkpoints=self.upload_checkpoints
+            )
         key = _CONSTRUCTOR_KEYS.get(self._key_token or "")
         if key is not None:
             self._defaults = attrs.evolve(self._defaults, api_key=key)
@@ -203,15 +209,9 @@ class WandbLogger(LoggerCallback):
 
     def setup(self, *args: Any, **info: Any) -> None:
         """At experiment start: learn the experiment, and start the writer process."""
-        self._facts = ExperimentFacts.find()
-        if self._facts.experiment:
-            self._facts.share(self._facts.experiment)  # for mixin trials' summaries
-        if self._checkpoint_mode == "best" and self.summary_metric is None:
-            raise ValueError(
-                "WandbLogger(upload_checkpoints='best') needs a metric to rank checkpoints "
-                "by: set tune.TuneConfig(metric=..., mode=...) (or tune.run(metric=, "
-                "mode=)), or WandbLogger(summary_metric=..., summary_mode=...)."
-            )
+        self._facts = find_experiment()
+        share_experiment(self._facts)  # for mixin trials' summaries
+        check(self._defaults, "logger", self._facts, environment=False)
         self._writer.start()
 
     @property
@@ -234,19 +234,20 @@ class WandbLogger(LoggerCallback):
         if self._uses_mixin(trial):
             return
         settings = self._settings_for(trial)
-        plan = RunPlan.resolve(
+        plan = prepare(
             settings,
             TrialIdentity.from_trial(trial),
-            run_config(trial.config, settings.excludes),
-            quiet_stats=True,
+            trial.config,
+            entry="logger",
             experiment=self._facts,
-            tune_results=True,
         )
         self._writer.submit(Start(plan))
 
     def log_trial_result(self, iteration: int, trial: Trial, result: dict[str, Any]) -> None:
         if result.get("done"):
-            self._done_reasons[trial.trial_id] = reason_at_done(trial, result, self._facts)
+            self._done_reasons[trial.trial_id] = reason_at_done(
+                trial.stopping_criterion, result, self._facts
+            )
         if trial.trial_id not in self._mixin_trials:
             # Media objects point to files in the trial's process, alive until Tune
             # stops it, which it does only after this call: read them now.
@@ -326,7 +327,7 @@ class WandbLogger(LoggerCallback):
         picker = self._pickers.get(trial.trial_id)
         if picker is None:
             settings = self._settings_for(trial)
-            mode = self._checkpoint_mode or settings.checkpoint_mode
+            mode = settings.checkpoint_mode
             if mode is None:
                 return None
             metric, order = summary_metric(settings, self._facts)
@@ -344,9 +345,7 @@ class WandbLogger(LoggerCallback):
         settings = self._settings.get(trial.trial_id)
         if settings is None:
             settings = WandbSettings.for_trial(trial.config, base=self._defaults)
-            check_environment(settings)
-            if self._checkpoint_mode is None:
-                check_best_has_metric(settings, self._facts)
+            check(settings, "logger", self._facts)
             self._settings[trial.trial_id] = settings
         return settings
 
@@ -357,7 +356,7 @@ class WandbLogger(LoggerCallback):
             cls = trial.get_trainable_cls()
         except Exception:  # noqa: BLE001 - an unregistered trainable cannot be a mixin
             return False
-        if getattr(cls, WRITES_OWN_RUN, False):
+        if cls is not None and writes_own_run(cls):
             if not self._mixin_trials:
                 logger.warning(
                     "tune-wandb: trial %s's trainable uses the W&B mixin, which already "

@@ -19,17 +19,17 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from tune_wandb._identity import TrialIdentity, experiment_folder
-from tune_wandb._plan import RunPlan
-from tune_wandb._results import run_config, serialisable
-from tune_wandb._settings import CONFIG_KEY, WandbSettings
+from tune_wandb._core._identity import TrialIdentity
+from tune_wandb._core._prepare import prepare
+from tune_wandb._core._results import run_config, serialisable
+from tune_wandb._core._settings import CONFIG_KEY, WandbSettings
+from tune_wandb._logger._ops import Experiment
 
 if TYPE_CHECKING:
     from ray.tune.experiment import Trial
 
-    from tune_wandb._experiment import ExperimentFacts
-    from tune_wandb._logger._records import RunRecord, StopReason
-    from tune_wandb._logger._writer import Experiment
+    from tune_wandb._core._experiment import ExperimentFacts
+    from tune_wandb._core._records import RunRecord, StopReason
 
 #: The experiment run's W&B job type.
 JOB_TYPE: Final = "tune-experiment"
@@ -155,29 +155,23 @@ def experiment_op(
     mode: str | None,
 ) -> Experiment:
     """The writer's operation that writes the experiment run for ``trials``."""
-    from tune_wandb._logger._writer import Experiment
-
     storage = trials[0].storage
     experiment = storage.experiment_dir_name
     run_id = experiment_run_id(experiment)
     settings = attrs.evolve(
         defaults,
         summary_metric=None,
+        upload_checkpoints=False,
         init_kwargs={
             **{k: v for k, v in defaults.init_kwargs.items() if k not in _PER_RUN_KEYS},
             "job_type": JOB_TYPE,
         },
     )
-    identity = TrialIdentity(
-        trial_id=run_id,
-        trial_name=f"{experiment} (experiment)",
-        experiment=experiment,
-        folder=experiment_folder(storage),
-    )
+    identity = TrialIdentity.for_experiment(run_id=run_id, storage=storage)
     described = facts.describe()
     if metric:
         described["metric"], described["mode"] = metric, mode
-    plan = RunPlan.resolve(settings, identity, described, quiet_stats=True)
+    plan = prepare(settings, identity, described, entry="logger")
     return Experiment(
         plan=plan,
         trials=[TrialFacts.of(t, stop_reasons.get(t.trial_id), metric, mode) for t in trials],

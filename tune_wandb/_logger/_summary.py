@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, TextIO
 if TYPE_CHECKING:
     from ray.tune.experiment import Trial
 
-    from tune_wandb._logger._records import RunRecord
+    from tune_wandb._core._records import RunRecord
 
 
 def _best(record: RunRecord, trial: Trial | None, metric: str | None, mode: str | None) -> str:

@@ -16,10 +16,14 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from tune_wandb._plan import check_environment, resolve_project
-from tune_wandb._settings import WandbSettings
-from tune_wandb._train._hosts import find_host
-from tune_wandb._trial_run import TrialRun
+from tune_wandb._core._plan import resolve_project
+from tune_wandb._core._prepare import check, prepare
+from tune_wandb._core._settings import WandbSettings
+from tune_wandb._ray._cluster_store import shared_key
+from tune_wandb._ray._experiment import shared_experiment
+from tune_wandb._ray._hosts import find_host
+from tune_wandb._wandb._compat import new_run_id
+from tune_wandb._wandb._trial_run import TrialRun
 
 if TYPE_CHECKING:
     from wandb.sdk.wandb_run import Run
@@ -74,12 +78,14 @@ def setup_wandb(
         overrides["api_key_file"] = api_key_file
     if overrides:
         settings = WandbSettings.from_config(overrides, base=settings, source="setup_wandb")
-    settings.reject_logger_only("setup_wandb")
-    resolve_project(settings)  # on every rank: the same error everywhere, none waits
-    host = find_host()
+    host = find_host(new_run_id)
+    identity = host.identity
+    facts = None if settings.summary_metric else shared_experiment(identity.experiment)
+    # On every rank: the same error everywhere, none waits for another.
+    check(settings, "setup_wandb", facts, environment=False)
+    resolve_project(settings)
     if rank_zero_only and host.rank not in (None, 0):
         return _disabled_run()  # a rank that logs nothing needs no key
-    check_environment(settings)
     if host.reports_to_tune:
         _warn_inside_tune()
         return _disabled_run()
@@ -88,7 +94,17 @@ def setup_wandb(
         if held is not None and _open.get("trial") == host.identity.trial_id:
             return held.handle
         _finish_open(exit_code=0)  # the previous trial on this (reused) process is over
-        held = TrialRun.start(settings, host.identity, config or {}, entry_point="setup_wandb")
+        plan = prepare(
+            settings,
+            identity,
+            config or {},
+            entry="setup_wandb",
+            experiment=facts,
+            shared_keys=shared_key,
+        )
+        held = TrialRun.start(
+            plan, checkpoints=settings.checkpoint_mode, explicit=bool(settings.summary_metric)
+        )
         _open.update(run=held, trial=host.identity.trial_id)
     run = held.handle  # waits for wandb.init, started in a thread, only when used
 
@@ -105,6 +121,9 @@ def setup_wandb(
 
     host.attach(finish, saved)
     return run
+
+
+setup_wandb.__module__ = "tune_wandb"  # pickles name the public path
 
 
 def _finish_open(exit_code: int) -> None:

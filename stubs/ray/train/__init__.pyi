@@ -9,6 +9,9 @@ from ray.train.v2.api.callback import UserCallback as UserCallback
 class Checkpoint:
     path: str
     filesystem: Incomplete
+    def __init__(
+        self, path: str | os.PathLike[str], filesystem: Incomplete | None = None
+    ) -> None: ...
     @classmethod
     def from_directory(cls, path: str | os.PathLike[str]) -> Checkpoint: ...
 

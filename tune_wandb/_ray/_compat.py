@@ -1,0 +1,244 @@
+"""Every use of a part of Ray that Ray does not promise, each a function named for what it does.
+
+Checked on Ray 2.50 and 2.60, the ends of the range tune-wandb supports
+(``tests/test_ray_compat.py`` runs each on both, ``make test-oldest``). A Ray
+release that moves one of these breaks this module and its test first, not a
+user's trial. Where Ray has a public API for the job, it is used instead,
+outside this module.
+
+- the arguments of ``ray.tune.tune.run`` on the call stack (the experiment's
+  metric, search space and algorithms, which Tune hands no callback);
+- a searcher's or scheduler's metric, mode and budget (``_metric``, ``_mode``,
+  ``_max_t``);
+- Ray's internal key-value store (values the driver shares with trials);
+- the ``Trainable`` running the calling code, its storage and last result,
+  and instance attributes that answer ``Trainable``'s calls to its own methods;
+- Tune's function trainable (``wrap_function``, ``_trainable_func``);
+- Ray Train V2's worker context, its training thread's end and its reports;
+- Ray Train V2's controller callbacks.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Mapping
+from types import FrameType
+from typing import TYPE_CHECKING, Any, Final
+
+from ray.train.v2._internal.execution.callback import ControllerCallback, ReportCallback
+
+if TYPE_CHECKING:
+    from ray.train._internal.storage import StorageContext
+    from ray.tune.trainable import Trainable
+    from ray.tune.trainable.function_trainable import FunctionTrainable
+
+#: The namespace of tune-wandb's entries in Ray's internal key-value store.
+STORE_NAMESPACE: Final = "tune_wandb"
+#: The metric Tune's schedulers and searchers hold when the user names none.
+ANONYMOUS_METRIC: Final = "_metric"
+
+
+# -- the experiment, as tune.run was called -----------------------------------------
+
+
+def tune_run_arguments() -> Mapping[str, Any] | None:
+    """The arguments of the ``ray.tune.tune.run`` call on this thread's stack, if any.
+
+    ``Tuner.fit`` calls it, and it is on the stack whenever Tune calls a
+    callback's ``setup`` or a trainable's ``default_resource_request`` on the
+    driver. Its frame holds the arguments after defaults.
+    """
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_name == "run" and frame.f_globals.get("__name__") == "ray.tune.tune":
+            return frame.f_locals
+        frame = frame.f_back
+    return None
+
+
+def declared_metric(component: object) -> tuple[str | None, str | None]:
+    """The metric and mode a searcher or scheduler was given (``None`` for Tune's placeholder)."""
+    metric = getattr(component, "_metric", None)
+    if not isinstance(metric, str) or not metric or metric == ANONYMOUS_METRIC:
+        return None, None
+    mode = getattr(component, "_mode", None)
+    return metric, mode if isinstance(mode, str) else None
+
+
+def scheduler_budget(scheduler: object) -> int | None:
+    """A scheduler's budget in iterations (ASHA's and HyperBand's ``max_t``), if it has one."""
+    max_t = getattr(scheduler, "_max_t", None) or getattr(scheduler, "_max_t_attr", None)
+    return max_t if isinstance(max_t, int) and not isinstance(max_t, bool) else None
+
+
+# -- Ray's internal key-value store ---------------------------------------------------
+
+
+def job_store_entry(name: str) -> str | None:
+    """The store's key for ``name`` in this Ray job; ``None`` where there is no Ray."""
+    import ray
+    from ray.experimental import internal_kv
+
+    if not ray.is_initialized() or not internal_kv._internal_kv_initialized():
+        return None
+    return f"{ray.get_runtime_context().get_job_id()}/{name}"
+
+
+def store_put(entry: str, value: str) -> None:
+    """Keep ``value`` under ``entry`` (replacing what was there)."""
+    from ray.experimental import internal_kv
+
+    internal_kv._internal_kv_put(entry, value, overwrite=True, namespace=STORE_NAMESPACE)
+
+
+def store_get(entry: str) -> str | None:
+    """The value under ``entry``, or ``None``."""
+    from ray.experimental import internal_kv
+
+    value = internal_kv._internal_kv_get(entry, namespace=STORE_NAMESPACE)
+    return value.decode() if value else None
+
+
+def store_delete(entry: str) -> None:
+    """Forget ``entry``."""
+    from ray.experimental import internal_kv
+
+    internal_kv._internal_kv_del(entry, namespace=STORE_NAMESPACE)
+
+
+# -- a Tune trainable, from inside it -------------------------------------------------
+
+
+def calling_trainable() -> Trainable | None:
+    """The ``Trainable`` whose method is on this thread's stack (a function trainable's)."""
+    from ray.tune.trainable import Trainable
+
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None:
+        candidate = frame.f_locals.get("self")
+        if isinstance(candidate, Trainable):
+            return candidate
+        frame = frame.f_back
+    return None
+
+
+def trainable_storage(trainable: object) -> StorageContext | None:
+    """Where Tune keeps a running trainable's results; ``None`` for one built by hand."""
+    storage: StorageContext | None = getattr(trainable, "_storage", None)
+    return storage
+
+
+def last_result(trainable: object) -> dict[str, Any]:
+    """The last result a trainable reported (what a function trainable's checkpoint came with)."""
+    result = getattr(trainable, "_last_result", None)
+    return dict(result) if isinstance(result, Mapping) else {}
+
+
+def answer_own_calls(trainable: object, **methods: Callable[..., Any]) -> None:
+    """Make ``trainable``'s calls to its own methods (``self.step()``, ...) reach ``methods``.
+
+    ``Trainable.train()`` calls ``self.step()``, ``stop()`` ``self.cleanup()``,
+    ``reset()`` ``self.reset_config()``, ``save()`` ``self.save_checkpoint()``;
+    instance attributes answer those calls before the class's methods.
+    """
+    trainable.__dict__.update(methods)
+
+
+def function_trainable(
+    call: Callable[..., Any], *, name: str, before_call: Callable[[Any], None]
+) -> type[FunctionTrainable]:
+    """Tune's function trainable class for ``call``, with ``before_call(self)`` in its thread.
+
+    ``wrap_function`` builds the class Tune builds for a function; its
+    ``_trainable_func`` runs the function in Tune's runner thread, where
+    ``before_call`` runs first.
+    """
+    from ray.tune.trainable.function_trainable import wrap_function
+
+    base: Any = wrap_function(call, name=name)
+
+    class _Function(base):  # type: ignore[misc]  # base is Tune's generated class
+        def _trainable_func(self, config: dict[str, Any]) -> Any:
+            before_call(self)
+            # Named, not super(): Tune pickles the class by value, and a copy's
+            # zero-argument super() would still name the original class.
+            return base._trainable_func(self, config)
+
+    cls: type[FunctionTrainable] = _Function
+    return cls
+
+
+# -- Ray Train V2 ------------------------------------------------------------------
+
+
+def train_worker_context() -> Any | None:
+    """The Ray Train V2 context of this worker, or ``None`` outside one."""
+    try:
+        from ray.train.v2._internal.execution.context import get_train_context
+
+        return get_train_context()
+    except Exception:  # noqa: BLE001 - not in a Ray Train V2 worker
+        return None
+
+
+def on_training_end(context: Any, callback: Callable[[int], None]) -> None:
+    """Call ``callback(exit_code)`` in the training thread as it ends, before Train hears of it.
+
+    The thread reports its end (``None``, or the error) on its runner's queue;
+    the report is passed on after ``callback`` returns. A later call replaces
+    the callback.
+    """
+    runner = context.execution_context.training_thread_runner
+    queue = runner._exc_queue
+    if isinstance(queue, _EndFirst):
+        queue.callback = callback
+    else:
+        runner._exc_queue = _EndFirst(queue, callback)
+
+
+def on_report(context: Any, callback: Callable[[Any], None]) -> None:
+    """Call ``callback(report)`` for each ``ray.train.report`` of this worker, as it is queued.
+
+    A report carries its ``metrics`` and its persisted ``checkpoint``. A later
+    call replaces the callback.
+    """
+    reports = context.execution_context.result_queue  # a queue.Queue; its context is frozen
+    if isinstance(reports.put, _SeeFirst):
+        reports.put.callback = callback
+    else:
+        reports.put = _SeeFirst(reports.put, callback)
+
+
+class _EndFirst:
+    """The training thread's end-of-run queue: calls back with the exit code, then passes on."""
+
+    def __init__(self, queue: Any, callback: Callable[[int], None]) -> None:
+        self.queue = queue
+        self.callback = callback
+
+    def put(self, item: object, *args: Any, **kwargs: Any) -> None:
+        self.callback(0 if item is None else 1)
+        self.queue.put(item, *args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.queue, name)
+
+
+class _SeeFirst:
+    """A worker's report queue's ``put``: shows each report, then puts it."""
+
+    def __init__(self, put: Callable[..., None], callback: Callable[[Any], None]) -> None:
+        self.put = put
+        self.callback = callback
+
+    def __call__(self, item: Any, *args: Any, **kwargs: Any) -> None:
+        self.callback(item)
+        self.put(item, *args, **kwargs)
+
+
+class ControllerHooks(ControllerCallback, ReportCallback):
+    """The Train controller's own callbacks (``DeveloperAPI``): its start, reports and finish.
+
+    ``ray.train.UserCallback`` sees reports and errors but not the run's start
+    or end; ``RunConfig(callbacks=...)`` accepts these as well.
+    """

@@ -1,0 +1,146 @@
+"""Every use of a part of wandb that wandb does not promise, each a function named for what it does.
+
+Checked on wandb 0.23 and 0.31, the ends of the range tune-wandb supports
+(``tests/test_wandb_compat.py`` runs each on both, ``make test-oldest``). A
+wandb release that moves one of these breaks this module and its test first.
+Where wandb has a public API for the job, it is used instead, outside this
+module.
+
+- the process's wandb service: its address in ``WANDB_SERVICE``, and telling
+  it to drop a run id whose ``wandb.init`` failed;
+- wandb's run ids;
+- the module-level run (``wandb.run``, ``wandb.log``, ...), put in place
+  before ``wandb.init`` returns, and a run's ``log`` replaced;
+- where a media object's file is (``media._path``);
+- whether a run fell back to offline (``settings._offline``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from wandb.sdk.wandb_run import Run
+
+logger = logging.getLogger("tune_wandb")
+
+#: wandb's module-level functions that act on ``wandb.run`` (``wandb.init`` sets them).
+RUN_FUNCTIONS = (
+    "log",
+    "save",
+    "use_artifact",
+    "log_artifact",
+    "define_metric",
+    "watch",
+    "unwatch",
+    "alert",
+    "mark_preempting",
+    "log_model",
+    "use_model",
+    "link_model",
+)
+
+
+# -- the wandb service ---------------------------------------------------------------
+
+
+def forget_inherited_service() -> None:
+    """Make this process start its own wandb service rather than share its parent's.
+
+    wandb keeps its service's address in ``WANDB_SERVICE`` (``3-<pid>-...``, the
+    pid of the process that started it), and every process started later
+    inherits it: Ray's workers do when the driver used wandb before
+    ``ray.init``. Trial processes sharing the driver's service die with it, and
+    the service refuses a second run with one id ("run ID ... is in use"), which
+    Tune's actor reuse opens (an actor started for a trial, then dropped).
+    """
+    token = os.environ.get("WANDB_SERVICE")
+    if token and token.split("-")[1:2] != [str(os.getpid())]:
+        del os.environ["WANDB_SERVICE"]
+
+
+def without_service(environment: dict[str, str]) -> dict[str, str]:
+    """``environment`` for a child process that starts a wandb service of its own."""
+    return {k: v for k, v in environment.items() if k != "WANDB_SERVICE"}
+
+
+def release_run_id(run_id: str) -> None:
+    """Tell this process's wandb service to drop a run whose ``wandb.init`` failed.
+
+    The service keeps the id of a run it could not start "in use", and a
+    retry under the same id (the offline fallback) would be refused.
+    """
+    try:
+        from wandb.sdk import wandb_setup
+
+        wandb_setup.singleton().ensure_service().inform_finish(run_id=run_id)
+    except Exception:
+        logger.debug("tune-wandb: could not release run id %s", run_id, exc_info=True)
+
+
+def new_run_id() -> str:
+    """A run id as wandb makes them (8 lowercase letters and digits)."""
+    from wandb.sdk.lib.runid import generate_id
+
+    run_id: str = generate_id()
+    return run_id
+
+
+# -- the module-level run --------------------------------------------------------------
+
+
+def install_module_run(run: Any, attribute: Callable[[str], Any]) -> None:
+    """Make ``run`` ``wandb.run``, and ``attribute(name)`` each of wandb's run functions.
+
+    ``wandb.init`` does the same with the real run when it returns; until then
+    the mixins' stand-ins wait for it. A process that has not imported wandb
+    yet cannot call wandb, so nothing is installed there.
+    """
+    wandb = sys.modules.get("wandb")
+    if wandb is None:
+        return
+    wandb.__dict__["run"] = run
+    for name in ("config", "summary", *RUN_FUNCTIONS):
+        wandb.__dict__[name] = attribute(name)
+
+
+def replace_log(run: Run, log: Callable[..., None]) -> None:
+    """Make ``log`` the run's ``log``, and ``wandb.log`` too where the run is ``wandb.run``."""
+    import wandb
+
+    run.log = log  # type: ignore[method-assign]  # an instance attribute shadows Run.log
+    if wandb.run is run:
+        wandb.log = log
+
+
+# -- media and settings ------------------------------------------------------------------
+
+
+def media_with_files(values: Iterable[object]) -> list[Any]:
+    """The wandb media objects among ``values`` that point to a file."""
+    return [
+        value
+        for value in values
+        if type(value).__module__.startswith("wandb.")
+        and isinstance(getattr(value, "_path", None), str)
+    ]
+
+
+def media_path(media: Any) -> str:
+    """The file a media object (``wandb.Image``, ...) logs."""
+    path: str = media._path
+    return path
+
+
+def set_media_path(media: Any, path: str) -> None:
+    """Point a media object at another copy of its file."""
+    media._path = path
+
+
+def fell_back_offline(run: Run) -> bool:
+    """Whether ``run`` was made offline by wandb itself (``settings._offline``)."""
+    return bool(getattr(run.settings, "_offline", False))
