@@ -267,3 +267,37 @@ class AtSetup(tune.Callback):
         **info: Any,
     ) -> None:
         self.seen = self.look()
+
+
+#: The loss KeepsOne reports at iterations 1 to 6: its true best (0.1) is at iteration 3.
+SIX_LOSSES = (0.5, 0.4, 0.1, 0.3, 0.2, 0.6)
+
+
+class KeepsOne(tune.Trainable):
+    """Six instant steps, a checkpoint after each: with num_to_keep=1 Tune deletes all but one."""
+
+    def step(self) -> dict[str, Any]:
+        loss = SIX_LOSSES[self.iteration]
+        return {"loss": loss, "done": self.iteration + 1 == len(SIX_LOSSES)}
+
+    def save_checkpoint(self, checkpoint_dir: str) -> None:
+        Path(checkpoint_dir, "model.txt").write_text(f"weights at {self.iteration}")
+
+    def load_checkpoint(self, checkpoint_dir: str) -> None:
+        pass
+
+
+class MixinKeepsOne(WandbTrainableMixin, KeepsOne):
+    """KeepsOne, writing its own run (the class mixin)."""
+
+
+def keep_one(tune_run: Any, trainable: Any, **run: Any) -> Any:
+    """Two trials of ``trainable``, checkpointing every step, of which Tune keeps one."""
+    return tune_run(
+        trainable,
+        config={"a": tune.grid_search([1, 2]), **run.pop("config", {})},
+        metric="loss",
+        mode="min",
+        checkpoint_config=tune.CheckpointConfig(num_to_keep=1, checkpoint_frequency=1),
+        **run,
+    )

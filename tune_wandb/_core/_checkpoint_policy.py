@@ -78,7 +78,11 @@ class CheckpointPicker:
     pending: CheckpointVersion | None = None
 
     def saved(self, files: CheckpointFiles, result: Mapping[str, Any]) -> CheckpointVersion | None:
-        """A checkpoint (``files``) was reported with ``result``: the op to log it, if any."""
+        """A checkpoint (``files``) was reported with ``result``: the version to log, if any.
+
+        A checkpoint that is not logged (or no longer the last, for ``"end"``)
+        has its secured copy released at once.
+        """
         flat = flatten(result)
         improves = self._improves(flat)
         iteration = flat.get("training_iteration")
@@ -91,9 +95,12 @@ class CheckpointPicker:
             metadata=checkpoint_metadata(self.trial_id, flat),
         )
         if self.mode == "end":
+            if self.pending is not None:
+                self.pending.files.release()
             self.pending = save
             return None
         if self.mode == "best" and not improves:
+            files.release()
             return None
         return save
 

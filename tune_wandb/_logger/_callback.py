@@ -260,7 +260,10 @@ class WandbLogger(LoggerCallback):
         picker = self._picker(trial)
         if checkpoint is None or picker is None:
             return
-        version = picker.saved(CheckpointFiles.of(checkpoint), trial.last_result or {})
+        # Secured here, as Tune reports it: the writer logs it later, and Tune may delete
+        # it as soon as a newer one is registered (num_to_keep).
+        files = CheckpointFiles.of(checkpoint).secure()
+        version = picker.saved(files, trial.last_result or {})
         if version is not None:
             self._writer.submit(Save(trial.trial_id, version))
 

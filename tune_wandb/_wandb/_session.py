@@ -197,10 +197,14 @@ class RunSession:
     # -- checkpoints -------------------------------------------------------------------
 
     def saved(self, files: CheckpointFiles, result: Mapping[str, Any]) -> None:
-        """The trial saved a checkpoint (``files``) with ``result``: log it if the mode says so."""
+        """The trial saved a checkpoint (``files``) with ``result``: log it if the mode says so.
+
+        Its files are secured first (if the caller has not yet), so Tune may
+        delete the checkpoint before the upload.
+        """
         if self.picker is None:
             return
-        version = self.picker.saved(files, result)
+        version = self.picker.saved(files.secure(), result)
         if version is not None:
             self.log_checkpoint(version)
 

@@ -132,7 +132,9 @@ class TrialRun:
         """The trial saved ``checkpoint`` (reported with ``metrics``): hand it to the session."""
         if self.checkpoints is None or checkpoint is None:
             return
-        files, result = CheckpointFiles.of(checkpoint), dict(metrics)
+        # Secured now, in Tune's call: the run may still be starting, and Tune may
+        # delete the checkpoint as soon as a newer one is registered (num_to_keep).
+        files, result = CheckpointFiles.of(checkpoint).secure(), dict(metrics)
         self._when_started(lambda session: session.saved(files, result))
 
     def mark_provisional(self) -> None:

@@ -55,7 +55,11 @@ class CheckpointUploader:
         self._queue.put(version)
 
     def close(self, *, timeout: float) -> None:
-        """Wait (at most ``timeout`` seconds) for every version handed over to be logged."""
+        """Wait (at most ``timeout`` seconds) for every version handed over to be logged.
+
+        Versions still queued after that keep their secured copies on disk
+        (the warning says so), beside the checkpoints Tune kept.
+        """
         thread, self._thread = self._thread, None
         if thread is None:
             return
@@ -77,8 +81,9 @@ class CheckpointUploader:
 def log_version(run: Run, run_id: str, version: CheckpointVersion) -> None:
     """Log ``version`` as a version of the artifact ``checkpoint-<run id>``; warn if it fails.
 
-    A checkpoint that cannot be logged (Tune's ``num_to_keep`` deleted it first,
-    the store refused) gets one warning naming it and why; the trial goes on.
+    A checkpoint that cannot be logged (the store refused, it was gone before
+    it could be secured) gets one warning naming it and why; the trial goes on.
+    Its secured copy is removed either way: W&B has its own.
     """
     try:
         log_checkpoint(
@@ -92,6 +97,8 @@ def log_version(run: Run, run_id: str, version: CheckpointVersion) -> None:
         logger.warning(
             "tune-wandb: checkpoint %s not logged as an artifact: %s", version.files.where, error
         )
+    finally:
+        version.files.release()
 
 
 def log_checkpoint(
