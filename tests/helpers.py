@@ -301,3 +301,23 @@ def keep_one(tune_run: Any, trainable: Any, **run: Any) -> Any:
         checkpoint_config=tune.CheckpointConfig(num_to_keep=1, checkpoint_frequency=1),
         **run,
     )
+
+
+def rises_then_fails_once(config: dict[str, Any]) -> None:
+    """loss 2.0, 2.1, ... (best at iteration 1), a checkpoint each; the first attempt dies at 4.
+
+    Restored, the trial goes on from its checkpoint at 3, so its new attempt sees only
+    worse values: what it holds as best must come from the first attempt.
+    """
+    checkpoint = tune.get_checkpoint()
+    start = 1
+    if checkpoint is not None:
+        with checkpoint.as_directory() as folder:
+            start = int(Path(folder, "i").read_text()) + 1
+    for i in range(start, 6):
+        if i == 4 and not Path(config["marker"]).exists():
+            raise RuntimeError("the first attempt dies at iteration 4")
+        with tempfile.TemporaryDirectory() as folder:
+            Path(folder, "i").write_text(str(i))
+            loss = 2.0 + (i - 1) / 10
+            tune.report({"loss": loss}, checkpoint=tune.Checkpoint.from_directory(folder))

@@ -25,10 +25,11 @@ from tests.helpers import (
     reports,
     reports_arrays,
     reports_wandb_names,
+    rises_then_fails_once,
     run_pbt,
     trial_ids,
 )
-from tests.wandb_reader import read_run_logs, read_runs
+from tests.wandb_reader import read_experiment_runs, read_run_logs, read_runs, read_table
 from tune_wandb import WandbLogger, WandbSettings
 
 
@@ -242,6 +243,27 @@ class TestLifecycle:
         )
         assert (grid.num_errors, restored.num_errors) == (2, 0)
         assert exit_codes_by_run(results) == {trial: [0, 1] for trial in trial_ids(restored)}
+
+    def test_the_best_value_survives_a_restore(
+        self, ray_session: None, results: Path, tmp_path: Path
+    ) -> None:
+        """Restored from iteration 3, the trial's best stays 2.0 at 1: summary and table."""
+        fit_then_restore(
+            rises_then_fails_once,
+            results,
+            tmp_path / "m",
+            {},
+            callbacks=[
+                WandbLogger(project="p", summary_metric="loss", summary_mode="min", summary=False)
+            ],
+        )
+        logs = read_run_logs(results)
+        assert [log.column("loss") for log in logs] == [[2.0, 2.1, 2.2], [2.3, 2.4]]
+        restored = logs[-1]
+        assert restored.summary["loss"] == {"min": 2.0}
+        assert restored.summary["tune/best_step"] == 1
+        (table,) = [read_table(run) for run in read_experiment_runs(results)[-1:]]
+        assert [(row["best"], row["best_step"]) for row in table] == [(2.0, 1)]
 
 
 def test_script_without_main_guard_runs_once_and_logs(tmp_path: Path) -> None:

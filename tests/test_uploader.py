@@ -103,7 +103,7 @@ def test_logger_and_mixin_log_each_checkpoint_once(tune_run: Any, results: Path)
 
 def test_best_without_a_metric_fails_before_trials_start(tune_run: Any) -> None:
     """ "best" with no metric anywhere fails on the driver, saying how to set one."""
-    with pytest.raises(Exception, match=r"upload_checkpoints'\]='best' needs a metric"):
+    with pytest.raises(Exception, match=r"@wandb_mixin: upload_checkpoints='best' needs a metric"):
         tune_run(reports_models, config={"wandb": {"project": "p", "upload_checkpoints": "best"}})
 
 

@@ -14,8 +14,11 @@ to a run (console output, system metrics) is added here, once.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
@@ -44,6 +47,9 @@ PERTURBATIONS: Final = "tune/perturbations"
 
 #: Warns once about one value of a row that W&B refused: ``(key, why)``.
 ValueWarning = Callable[[str, str], None]
+#: In each run's folder: what the run holds so far (its best value and step), so an
+#: attempt that continues the run (Tuner.restore, a retry, another actor) starts from it.
+PROGRESS: Final = "tune-wandb-progress.json"
 
 
 @attrs.define
@@ -85,6 +91,7 @@ class RunSession:
         session = cls(plan=plan, run=run, failures=LogFailures(plan.run_id))
         session._raw_log = run.log
         session.best = session._define_best()
+        session._continue_best()
         try:
             session.next_step = int(run.step)  # a resumed run goes on from its last step
         except Exception:  # noqa: BLE001 - a run whose service is gone starts at 0
@@ -108,6 +115,43 @@ class RunSession:
             )
             return None
         return BestTracker(metric, self.plan.summary_mode)
+
+    def _continue_best(self) -> None:
+        """Start the best value from an earlier attempt of this run, if one left its progress.
+
+        Earlier attempts wrote folders of their own beside this one (offline, each
+        attempt is a folder; online, each a local copy): the newest progress of
+        the same metric and mode wins.
+        """
+        best = self.best
+        folder = Path(self.run.settings.sync_dir or ".")
+        if best is None or not folder.parent.is_dir():
+            return
+        found: list[tuple[float, dict[str, Any]]] = []
+        for path in folder.parent.glob(f"*-{self.run.id}/{PROGRESS}"):
+            if path.parent == folder:
+                continue
+            with contextlib.suppress(OSError, ValueError):
+                found.append((path.stat().st_mtime, json.loads(path.read_text())))
+        for _, earlier in sorted(found, key=lambda item: item[0], reverse=True):
+            if (earlier.get("metric"), earlier.get("mode")) == (best.metric, best.mode):
+                best.observe({best.metric: earlier.get("best")}, earlier.get("best_step"))
+                return
+
+    def _save_progress(self) -> None:
+        """Keep what this run holds in its folder, for an attempt that continues it."""
+        best = self.best
+        folder = self.run.settings.sync_dir
+        if best is None or best.value is None or not folder:
+            return
+        progress = {
+            "metric": best.metric,
+            "mode": best.mode,
+            "best": best.value,
+            "best_step": best.step,
+        }
+        with contextlib.suppress(OSError):
+            Path(folder, PROGRESS).write_text(json.dumps(progress))
 
     # -- rows ------------------------------------------------------------------------
 
@@ -239,6 +283,7 @@ class RunSession:
             self._uploader.close(timeout=plan.upload_timeout)
         self.failures.report()
         self._write_best(warn=warn_best)
+        self._save_progress()
         self._mark_stopped(stop_reason)
         finished = finish_run(self.run, exit_code=exit_code, timeout=plan.upload_timeout)
         offline = is_offline(self.run)
@@ -277,9 +322,9 @@ class RunSession:
                 )
             return
         try:
-            if best.not_finite:
-                # W&B's own summary turns NaN once one NaN is logged; the true best stands.
-                self.run.summary[best.metric] = {best.mode: best.value}
+            # W&B's own summary knows only this attempt's rows, and turns NaN once one
+            # NaN is logged: the true best, of every attempt, stands instead.
+            self.run.summary[best.metric] = {best.mode: best.value}
             self.run.summary[BEST_STEP] = best.step
         except Exception:
             logger.debug("tune-wandb: best step not written", exc_info=True)

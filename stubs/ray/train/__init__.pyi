@@ -1,5 +1,6 @@
 import os
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 from _typeshed import Incomplete
@@ -14,6 +15,7 @@ class Checkpoint:
     ) -> None: ...
     @classmethod
     def from_directory(cls, path: str | os.PathLike[str]) -> Checkpoint: ...
+    def as_directory(self) -> AbstractContextManager[str]: ...
 
 class FailureConfig:
     max_failures: int

@@ -1,5 +1,6 @@
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
 from _typeshed import Incomplete
@@ -20,6 +21,7 @@ class Checkpoint:
     @classmethod
     def from_directory(cls, path: str | os.PathLike[str]) -> Checkpoint: ...
     def to_directory(self, path: str | os.PathLike[str] | None = None) -> str: ...
+    def as_directory(self) -> AbstractContextManager[str]: ...
 
 class CheckpointConfig:
     def __init__(
