@@ -31,6 +31,7 @@ from tests.helpers import (
 )
 from tests.wandb_reader import read_experiment_runs, read_run_logs, read_runs, read_table
 from tune_wandb import WandbLogger, WandbSettings
+from tune_wandb._logger._summary import sync_pattern
 
 
 class TestRuns:
@@ -126,19 +127,36 @@ class TestRuns:
         assert all(lrs)
         assert any(len(values) > 1 for values in lrs), lrs
 
-    def test_mixin_trials_keep_one_run(
-        self, tune_run: Any, results: Path, caplog: pytest.LogCaptureFixture
+    def test_mixin_trials_keep_one_run_which_the_logger_lists(
+        self,
+        tune_run: Any,
+        results: Path,
+        caplog: pytest.LogCaptureFixture,
+        capsys: pytest.CaptureFixture[str],
     ) -> None:
-        """With the logger and the mixin on one trial, there is one run, written by the mixin."""
+        """Logger and mixin: one run per trial (the mixin's), in logger.runs and the summary."""
+        logger = WandbLogger()
         with caplog.at_level(logging.WARNING, logger="tune_wandb"):
             tune_run(
                 Counter,
-                config={"a": 1, "wandb": {"project": "p"}},
-                callbacks=[WandbLogger(summary=False)],
+                config={"a": tune.grid_search([1, 2]), "wandb": {"project": "p"}},
+                callbacks=[logger],
             )
-        (run,) = read_runs(results).values()
-        assert run.column("it") == [1, 2, 3, 4]
-        assert any("leaves such trials to the mixin" in r.getMessage() for r in caplog.records)
+        runs = read_runs(results)
+        assert [run.column("it") for run in runs.values()] == [[1, 2, 3, 4]] * 2
+        assert sorted(logger.runs) == sorted(runs)
+        assert {r.sync_dir for r in logger.runs.values()} == {
+            str(r.path.parent) for r in runs.values()
+        }
+        assert all(r.rows == 4 and r.exit_code == 0 for r in logger.runs.values())
+        (said,) = [r.getMessage() for r in caplog.records if "use the W&B mixin" in r.getMessage()]
+        assert said.startswith("tune-wandb: 2 trial(s) use the W&B mixin")
+        printed = capsys.readouterr().out
+        assert "W&B runs (2):" in printed
+        (upload,) = [line for line in printed.splitlines() if line.startswith("Upload all:")]
+        experiment = read_experiment_runs(results)[0].path.parent
+        folders = sync_pattern([str(r.path.parent) for r in runs.values()])
+        assert upload == f"Upload all:  wandb sync {folders} {experiment}"
 
 
 class TestSettings:

@@ -1,10 +1,22 @@
-"""What the logger knows of each run once the experiment ends: for scripts and the summary."""
+"""What became of each run: for scripts, the summary, and the attempts that continue it.
+
+Every run's session writes its record into the run's own folder when it
+finishes (:data:`RECORD_FILE`), beside what W&B wrote: a later attempt of the
+run (``Tuner.restore``, a retry) starts its best value from there, and the
+logger finds the runs the mixins wrote there.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+import contextlib
+import json
+from pathlib import Path
+from typing import Any, Final, Literal
 
 import attrs
+
+#: In each run's folder (``.../wandb/offline-run-...``): its record, as JSON.
+RECORD_FILE: Final = "tune-wandb-run.json"
 
 #: Why a trial ended, as the logger tells it (``tune/stop_reason`` and a tag on its run).
 StopReason = Literal["completed", "early-stopped", "stop-criteria", "error", "interrupted"]
@@ -48,6 +60,35 @@ class RunRecord:
     best_step: int | None = None
     #: Times the trial's config changed (PBT exploits).
     perturbations: int = 0
+
+    def save(self, *, metric: str | None, mode: str) -> None:
+        """Write the record into the run's own folder, with the metric its best is of."""
+        if not self.sync_dir:
+            return
+        data = {**attrs.asdict(self), "metric": metric, "mode": mode}
+        with contextlib.suppress(OSError):
+            Path(self.sync_dir, RECORD_FILE).write_text(json.dumps(data))
+
+    @classmethod
+    def saved_in(
+        cls, root: str | Path, run_id: str | None = None
+    ) -> list[tuple[RunRecord, dict[str, Any]]]:
+        """The records saved below ``root`` (of ``run_id`` only, if given), newest first.
+
+        Each comes with the metric and mode its best value is of. A record
+        that cannot be read is left out.
+        """
+        pattern = f"*-{run_id}/{RECORD_FILE}" if run_id else f"*/{RECORD_FILE}"
+        found: list[tuple[float, RunRecord, dict[str, Any]]] = []
+        fields = {f.name for f in attrs.fields(cls)}
+        for path in Path(root).glob(pattern):
+            with contextlib.suppress(OSError, ValueError, TypeError):
+                data = json.loads(path.read_text())
+                record = cls(**{k: v for k, v in data.items() if k in fields})
+                extra = {"metric": data.get("metric"), "mode": data.get("mode")}
+                found.append((path.stat().st_mtime, record, extra))
+        found.sort(key=lambda item: item[0], reverse=True)
+        return [(record, extra) for _, record, extra in found]
 
     @property
     def state(self) -> str:

@@ -11,6 +11,7 @@ import logging
 import secrets
 import warnings
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
@@ -282,10 +283,12 @@ class WandbLogger(LoggerCallback):
     def on_experiment_end(self, trials: list[Trial], **info: Any) -> None:
         """Write the experiment run, and wait (bounded by ``upload_timeout``) for every run."""
         metric, mode = self.summary_metric, self.summary_mode
+        # The mixins' runs are finished by now (Tune stops every trial's actor first).
+        mixins = self._mixin_records(trials)
         if self.experiment_run_enabled and trials:
-            self._write_experiment_run(trials, metric, mode)
+            self._write_experiment_run(trials, metric, mode, mixins)
         self._writer.close(timeout=self._defaults.upload_timeout)
-        self.runs = self._trial_records()
+        self.runs = {**mixins, **self._trial_records()}
         experiment = self._writer.records.get(self._experiment_run_id or "")
         self.experiment_run = experiment
         if self.summary and (self.runs or experiment or self._writer.lost_rows):
@@ -300,7 +303,37 @@ class WandbLogger(LoggerCallback):
 
     # -- helpers -------------------------------------------------------------
 
-    def _write_experiment_run(self, trials: list[Trial], metric: str | None, mode: str) -> None:
+    def _mixin_records(self, trials: list[Trial]) -> dict[str, RunRecord]:
+        """The records of the runs the mixins wrote for their trials (each in its run's folder).
+
+        Said once, with how many trials: the logger leaves them to the mixin.
+        """
+        records: dict[str, RunRecord] = {}
+        for trial in trials:
+            if trial.trial_id not in self._mixin_trials:
+                continue
+            folder = Path(TrialIdentity.from_trial(trial).folder, "wandb")
+            for record, _ in RunRecord.saved_in(folder):
+                if record.trial_id == trial.trial_id:
+                    records[trial.trial_id] = record
+                    break
+        if self._mixin_trials:
+            logger.warning(
+                "tune-wandb: %d trial(s) use the W&B mixin, which writes their runs; "
+                "WandbLogger left them to it, so each trial has one run (%d found, listed "
+                "below). Log Tune's results there with wandb.log.",
+                len(self._mixin_trials),
+                len(records),
+            )
+        return records
+
+    def _write_experiment_run(
+        self,
+        trials: list[Trial],
+        metric: str | None,
+        mode: str,
+        mixins: Mapping[str, RunRecord],
+    ) -> None:
         # The trials' runs are finished first (their records carry best values); the
         # writer handles operations in order, so the experiment run is written after.
         for trial in trials:
@@ -312,8 +345,9 @@ class WandbLogger(LoggerCallback):
             # The experiment run goes where the trials' runs went: the first trial's
             # settings (its project may be set in the trial config only).
             settings = self._settings_for(trials[0])
+            earlier = {**mixins, **self._earlier}
             op = experiment_op(
-                settings, self._facts, trials, self._stop_reasons, self._earlier, metric, mode
+                settings, self._facts, trials, self._stop_reasons, earlier, metric, mode
             )
         except Exception as error:  # noqa: BLE001 - the trials' runs are what matters
             logger.warning("tune-wandb: no experiment run written: %s", error)
@@ -360,13 +394,6 @@ class WandbLogger(LoggerCallback):
         except Exception:  # noqa: BLE001 - an unregistered trainable cannot be a mixin
             return False
         if cls is not None and writes_own_run(cls):
-            if not self._mixin_trials:
-                logger.warning(
-                    "tune-wandb: trial %s's trainable uses the W&B mixin, which already "
-                    "writes its run; WandbLogger leaves such trials to the mixin so each "
-                    "trial has one run (log Tune's results there with wandb.log).",
-                    trial,
-                )
             self._mixin_trials.add(trial.trial_id)
             return True
         return False

@@ -14,8 +14,6 @@ to a run (console output, system metrics) is added here, once.
 
 from __future__ import annotations
 
-import contextlib
-import json
 import logging
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -47,9 +45,6 @@ PERTURBATIONS: Final = "tune/perturbations"
 
 #: Warns once about one value of a row that W&B refused: ``(key, why)``.
 ValueWarning = Callable[[str, str], None]
-#: In each run's folder: what the run holds so far (its best value and step), so an
-#: attempt that continues the run (Tuner.restore, a retry, another actor) starts from it.
-PROGRESS: Final = "tune-wandb-progress.json"
 
 
 @attrs.define
@@ -117,41 +112,20 @@ class RunSession:
         return BestTracker(metric, self.plan.summary_mode)
 
     def _continue_best(self) -> None:
-        """Start the best value from an earlier attempt of this run, if one left its progress.
+        """Start the best value from an earlier attempt of this run, where one left its record.
 
         Earlier attempts wrote folders of their own beside this one (offline, each
-        attempt is a folder; online, each a local copy): the newest progress of
-        the same metric and mode wins.
+        attempt is a folder; online, each a local copy): the newest record of the
+        same metric and mode wins.
         """
         best = self.best
         folder = Path(self.run.settings.sync_dir or ".")
         if best is None or not folder.parent.is_dir():
             return
-        found: list[tuple[float, dict[str, Any]]] = []
-        for path in folder.parent.glob(f"*-{self.run.id}/{PROGRESS}"):
-            if path.parent == folder:
-                continue
-            with contextlib.suppress(OSError, ValueError):
-                found.append((path.stat().st_mtime, json.loads(path.read_text())))
-        for _, earlier in sorted(found, key=lambda item: item[0], reverse=True):
-            if (earlier.get("metric"), earlier.get("mode")) == (best.metric, best.mode):
-                best.observe({best.metric: earlier.get("best")}, earlier.get("best_step"))
+        for record, of in RunRecord.saved_in(folder.parent, self.run.id):
+            if (of["metric"], of["mode"]) == (best.metric, best.mode):
+                best.observe({best.metric: record.best}, record.best_step)
                 return
-
-    def _save_progress(self) -> None:
-        """Keep what this run holds in its folder, for an attempt that continues it."""
-        best = self.best
-        folder = self.run.settings.sync_dir
-        if best is None or best.value is None or not folder:
-            return
-        progress = {
-            "metric": best.metric,
-            "mode": best.mode,
-            "best": best.value,
-            "best_step": best.step,
-        }
-        with contextlib.suppress(OSError):
-            Path(folder, PROGRESS).write_text(json.dumps(progress))
 
     # -- rows ------------------------------------------------------------------------
 
@@ -283,7 +257,6 @@ class RunSession:
             self._uploader.close(timeout=plan.upload_timeout)
         self.failures.report()
         self._write_best(warn=warn_best)
-        self._save_progress()
         self._mark_stopped(stop_reason)
         finished = finish_run(self.run, exit_code=exit_code, timeout=plan.upload_timeout)
         offline = is_offline(self.run)
@@ -303,6 +276,7 @@ class RunSession:
             best_step=best.step if best else None,
             perturbations=self.perturbations,
         )
+        self._record.save(metric=best.metric if best else None, mode=self.plan.summary_mode)
         return self._record
 
     def _write_best(self, *, warn: bool) -> None:
