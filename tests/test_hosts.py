@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from ray import tune
 
+from tune_wandb._core._failure import Failure
 from tune_wandb._core._identity import TrialIdentity
 from tune_wandb._ray._hosts import find_host
 
@@ -24,7 +25,7 @@ def test_outside_ray_the_run_is_named_by_wandb(
 
 def finds_its_trial(config: dict[str, Any]) -> None:
     host = find_host(lambda: "unused")
-    ended: list[int] = []
+    ended: list[Failure | None] = []
     host.attach(ended.append, lambda checkpoint, metrics: None)
     tune.report({"trial_id": host.identity.trial_id, "folder": host.identity.folder})
     Path(config["ends"]).write_text("")  # the finish is seen by the test through Tune, below

@@ -95,13 +95,16 @@ class TestRuns:
         assert sorted(m.split("'")[1] for m in messages) == ["", "_step", "a/b"]
 
     def test_failed_trial_is_marked_failed(self, tune_run: Any, results: Path) -> None:
-        """A trial that errors keeps its rows and ends with a non-zero exit code."""
+        """A trial that errors keeps its rows, exit code 1, and its error in the summary."""
         tune_run(
             fails, callbacks=[WandbLogger(project="p", summary=False)], raise_on_failed_trial=False
         )
         (run,) = read_runs(results).values()
         assert run.column("i") == [1]
         assert run.exit_code == 1
+        error = run.summary["tune/error"]
+        assert (error["type"], error["message"]) == ("RuntimeError", "fails on purpose")
+        assert 'raise RuntimeError("fails on purpose")' in error["traceback"]
 
     def test_retried_trial_continues_its_run(
         self, tune_run: Any, results: Path, tmp_path: Path

@@ -124,11 +124,14 @@ class TestDecorator:
     def test_failing_trial_keeps_rows_and_is_marked_failed(
         self, tune_run: Any, results: Path
     ) -> None:
-        """A trial that raises keeps its rows and its run ends with a non-zero exit code."""
+        """A trial that raises keeps its rows, a non-zero exit code, and its error."""
         tune_run(fails_at_three, config={"wandb": WANDB}, raise_on_failed_trial=False)
         (run,) = read_runs(results).values()
         assert run.column("i") == [1, 2]
         assert run.exit_code == 1
+        error = run.summary["tune/error"]
+        assert (error["type"], error["message"]) == ("ValueError", "trial failed on purpose")
+        assert "fails_at_three" in error["traceback"]
 
     def test_actor_reuse_never_mixes_trials(self, tune_run: Any, results: Path) -> None:
         """With reuse_actors=True, each trial's rows land in its own run only."""
@@ -216,13 +219,15 @@ class TestClassMixin:
             assert (run.name, run.group, run.exit_code) == (str(trials[trial_id]), "exp", 0)
 
     def test_failing_trial_is_marked_failed(self, tune_run: Any, results: Path) -> None:
-        """A step that raises finishes the run with a non-zero exit code, its rows kept."""
+        """A step that raises finishes the run failed, its rows kept, its error in the summary."""
         tune_run(
             Counter, config={"a": 1, "fail_at": 3, "wandb": WANDB}, raise_on_failed_trial=False
         )
         (run,) = read_runs(results).values()
         assert run.column("it") == [1, 2]
         assert run.exit_code == 1
+        error = run.summary["tune/error"]
+        assert (error["type"], error["message"]) == ("ValueError", "trial failed on purpose")
 
     def test_actor_reuse_with_reset_config(self, tune_run: Any, results: Path) -> None:
         """reset_config reuse finishes the old trial's run and starts the new one's."""

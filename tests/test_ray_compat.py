@@ -100,14 +100,14 @@ def _train_loop(config: dict[str, Any]) -> None:
             file.write(f"{line}\n")
 
     _compat.on_report(context, lambda report: note(f"report {report.metrics}"))
-    _compat.on_training_end(context, lambda code: note(f"end {code}"))
+    _compat.on_training_end(context, lambda failure: note(f"end {failure!r}"))
     ray.train.report({"i": 1})
 
 
 def test_a_train_workers_reports_and_end_are_seen(
     ray_session: None, results: Path, tmp_path: Path
 ) -> None:
-    """In a Train V2 worker: each report as it is queued, then the end, with exit code 0."""
+    """In a Train V2 worker: each report as it is queued, then the end, with no error."""
     seen = tmp_path / "seen.txt"
     DataParallelTrainer(
         _train_loop,
@@ -115,4 +115,29 @@ def test_a_train_workers_reports_and_end_are_seen(
         scaling_config=ray.train.ScalingConfig(num_workers=1),
         run_config=ray.train.RunConfig(name="compat", storage_path=str(results)),
     ).fit()
-    assert seen.read_text().splitlines() == ["report {'i': 1}", "end 0"]
+    assert seen.read_text().splitlines() == ["report {'i': 1}", "end None"]
+
+
+def test_the_users_error_is_found_inside_rays_wrappers() -> None:
+    """Tune's StartTraceback and Train's UserExceptionWithTraceback give the user's error."""
+    from ray.air._internal.util import StartTraceback
+    from ray.train.v2._internal.exceptions import UserExceptionWithTraceback
+
+    try:
+        try:
+            raise KeyError("lr")
+        except KeyError as cause:
+            raise StartTraceback from cause
+    except StartTraceback as wrapped:
+        failure = _compat.user_failure(wrapped)
+    assert failure is not None
+    assert (failure.type, failure.message) == ("KeyError", "'lr'")
+    reported = UserExceptionWithTraceback(ValueError("bad"), "Traceback ...\nValueError: bad")
+    failure = _compat.user_failure(reported)
+    assert failure is not None
+    assert (failure.type, failure.message, failure.traceback) == (
+        "ValueError",
+        "bad",
+        "Traceback ...\nValueError: bad",
+    )
+    assert _compat.user_failure(None) is None

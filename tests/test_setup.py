@@ -72,11 +72,13 @@ class TestInTune:
         assert run.exit_code == 0
 
     def test_a_failing_trial_is_marked_failed(self, tune_run: Any, results: Path) -> None:
-        """A function that raises: its rows kept, exit code 1."""
+        """A function that raises: its rows kept, exit code 1, the error in the summary."""
         tune_run(fails_at_three, config={"wandb": WANDB}, raise_on_failed_trial=False)
         (run,) = read_runs(results).values()
         assert run.column("i") == [1, 2]
         assert run.exit_code == 1
+        error = run.summary["tune/error"]
+        assert (error["type"], error["message"]) == ("ValueError", "fails on purpose")
 
     def test_reused_actors_keep_one_run_per_trial(self, tune_run: Any, results: Path) -> None:
         """reuse_actors: each trial's run holds its own rows; a second call returns the same run."""
@@ -158,12 +160,15 @@ class TestInRayTrain:
     def test_a_failed_run_is_marked_failed(
         self, ray_session: None, results: Path, tmp_path: Path
     ) -> None:
-        """A worker that raises: rows kept, exit code 1."""
+        """A worker that raises: rows kept, exit code 1, the error in the summary."""
         with pytest.raises(Exception, match="fails on purpose"):
             fit(results, tmp_path, "fails", fail_at=3)
         (run,) = read_runs(results).values()
         assert run.column("i") == [1, 2, 3]
         assert run.exit_code == 1
+        error = run.summary["tune/error"]
+        assert (error["type"], error["message"]) == ("RuntimeError", "worker fails on purpose")
+        assert 'raise RuntimeError("worker fails on purpose")' in error["traceback"]
 
     def test_bad_settings_fail_every_rank_at_once(
         self, ray_session: None, results: Path, tmp_path: Path

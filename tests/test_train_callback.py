@@ -69,6 +69,9 @@ def test_a_failed_run_is_marked_failed(ray_session: None, results: Path, tmp_pat
     (run,) = read_runs(results).values()
     assert run.column("i") == [1, 2]
     assert run.exit_code == 1
+    error = run.summary["tune/error"]
+    assert "worker fails on purpose" in error["message"]
+    assert "Rank 0" in error["message"] + error["traceback"]  # Train names the failing rank
 
 
 def test_a_restarted_worker_group_goes_on_in_the_same_run(

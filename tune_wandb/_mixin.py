@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ray.tune.trainable import Trainable
 
+from tune_wandb._core._failure import Failure
 from tune_wandb._core._identity import TrialIdentity
 from tune_wandb._core._plan import resolve_mode
 from tune_wandb._core._prepare import EntryPoint, check, mark_writes_own_run, prepare
@@ -113,9 +114,9 @@ class WandbTrainableMixin(_Base):
             self._wandb_begin(config)
             try:
                 cls_setup(*setup_args, **setup_kwargs)
-            except BaseException:
+            except BaseException as error:
                 self._wandb_confirm()  # a real failure of this trial: keep its run
-                self._wandb_end(exit_code=1)
+                self._wandb_end(exit_code=1, error=error)
                 raise
 
         self.__dict__["setup"] = setup
@@ -173,8 +174,8 @@ class WandbTrainableMixin(_Base):
             if held is not None and result.get("done") and self._wandb_finish_at_done:
                 self._wandb_end(exit_code=0)
             return result
-        except BaseException:
-            self._wandb_end(exit_code=1)
+        except BaseException as error:
+            self._wandb_end(exit_code=1, error=error)
             raise
 
     def save(self, checkpoint_dir: str | None = None) -> _TrainingResult:
@@ -188,8 +189,8 @@ class WandbTrainableMixin(_Base):
         """Tune's ``stop``; finishes the run (failed if cleanup raised the trial's error)."""
         try:
             super().stop()
-        except BaseException:
-            self._wandb_end(exit_code=1)
+        except BaseException as error:
+            self._wandb_end(exit_code=1, error=error)
             raise
         finally:
             self._wandb_end(exit_code=0)
@@ -229,10 +230,11 @@ class WandbTrainableMixin(_Base):
             self._wandb_open.confirm()
         self._wandb_trained = True
 
-    def _wandb_end(self, *, exit_code: int) -> None:
+    def _wandb_end(self, *, exit_code: int, error: BaseException | None = None) -> None:
         held, self._wandb_open = self._wandb_open, None
         if held is not None:
-            held.finish(exit_code, discard=not self._wandb_trained)
+            failure = None if error is None else Failure.from_exception(error)
+            held.finish(exit_code, discard=not self._wandb_trained, failure=failure)
 
 
 def _teardown_service() -> None:

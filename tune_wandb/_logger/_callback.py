@@ -22,6 +22,7 @@ from tune_wandb._core._checkpoint_files import CheckpointFiles
 from tune_wandb._core._checkpoint_mode import CheckpointMode
 from tune_wandb._core._checkpoint_policy import CheckpointPicker
 from tune_wandb._core._experiment import ExperimentFacts
+from tune_wandb._core._failure import Failure
 from tune_wandb._core._identity import TrialIdentity
 from tune_wandb._core._plan import summary_metric
 from tune_wandb._core._prepare import check, prepare, writes_own_run
@@ -278,7 +279,8 @@ class WandbLogger(LoggerCallback):
             last = picker.ended() if picker is not None else None
             if last is not None:
                 self._writer.submit(Save(trial.trial_id, last))
-            self._writer.submit(Finish(trial.trial_id, 1 if failed else 0, reason))
+            failure = _recorded_failure(trial) if failed else None
+            self._writer.submit(Finish(trial.trial_id, 1 if failed else 0, reason, failure))
 
     def on_experiment_end(self, trials: list[Trial], **info: Any) -> None:
         """Write the experiment run, and wait (bounded by ``upload_timeout``) for every run."""
@@ -397,3 +399,12 @@ class WandbLogger(LoggerCallback):
             self._mixin_trials.add(trial.trial_id)
             return True
         return False
+
+
+def _recorded_failure(trial: Trial) -> Failure | None:
+    """The error Tune recorded for ``trial`` (its ``error.txt`` on the driver), if readable."""
+    path = trial.error_file
+    try:
+        return Failure.from_text(Path(path).read_text(errors="replace")) if path else None
+    except OSError:
+        return None

@@ -13,6 +13,7 @@ import attrs
 
 if TYPE_CHECKING:
     from tune_wandb._core._checkpoint_policy import CheckpointVersion
+    from tune_wandb._core._failure import Failure
     from tune_wandb._core._plan import RunPlan
     from tune_wandb._core._records import RunRecord, StopReason
     from tune_wandb._logger._experiment_run import TrialFacts
@@ -49,6 +50,8 @@ class Finish:
     trial_id: str
     exit_code: int
     stop_reason: StopReason | None = None
+    #: Why it failed, as Tune recorded it.
+    failure: Failure | None = None
 
 
 @attrs.frozen(kw_only=True)

@@ -16,6 +16,7 @@ from typing import Any
 
 import attrs
 
+from tune_wandb._core._failure import Failure
 from tune_wandb._core._records import RunRecord
 from tune_wandb._core._results import ResultCleaner, run_config
 from tune_wandb._logger._experiment_run import summary, table
@@ -73,7 +74,7 @@ class RunWriter:
         elif isinstance(op, Save):
             held.session.log_checkpoint(op.version)
         else:
-            self._finish(held, op.exit_code, op.stop_reason)
+            self._finish(held, op.exit_code, op.stop_reason, op.failure)
 
     def _start(self, op: Start) -> None:
         plan = op.plan
@@ -133,13 +134,17 @@ class RunWriter:
             return {}
         return {k: v for k, v in plain.items() if before.get(k) != v}
 
-    def _finish(self, held: OpenTrial, exit_code: int, stop_reason: Any) -> None:
+    def _finish(
+        self, held: OpenTrial, exit_code: int, stop_reason: Any, failure: Failure | None = None
+    ) -> None:
         session = held.session
         del self._trials[session.plan.trial_id]
         if session.best is not None:
             self._metric = session.best.metric
             self._not_finite += session.best.not_finite
-        record = session.finish(exit_code, stop_reason=stop_reason, warn_best=False)
+        record = session.finish(
+            exit_code, stop_reason=stop_reason, warn_best=False, failure=failure
+        )
         self.records[session.plan.trial_id] = record
 
     def _experiment(self, op: Experiment) -> None:

@@ -25,7 +25,10 @@ from collections.abc import Callable, Mapping
 from types import FrameType
 from typing import TYPE_CHECKING, Any, Final
 
+import attrs
 from ray.train.v2._internal.execution.callback import ControllerCallback, ReportCallback
+
+from tune_wandb._core._failure import MAX_TRACEBACK, Failure
 
 if TYPE_CHECKING:
     from ray.train._internal.storage import StorageContext
@@ -181,8 +184,37 @@ def train_worker_context() -> Any | None:
         return None
 
 
-def on_training_end(context: Any, callback: Callable[[int], None]) -> None:
-    """Call ``callback(exit_code)`` in the training thread as it ends, before Train hears of it.
+def user_failure(error: object) -> Failure | None:
+    """The user's error inside Ray's wrappers, as a :class:`Failure` (``None`` for none).
+
+    Tune's function trainables raise it wrapped in ``StartTraceback``; Train V2
+    workers report a ``UserExceptionWithTraceback`` that keeps the traceback as
+    text, beside the exception.
+    """
+    if error is None:
+        return None
+    base = getattr(error, "_base_exc", None)
+    if isinstance(base, BaseException):
+        failure = Failure.from_exception(base)
+        text = getattr(error, "_traceback_str", None)
+        if isinstance(text, str) and text:
+            failure = attrs.evolve(failure, traceback=text[-MAX_TRACEBACK:])
+        return failure
+    while (
+        isinstance(error, BaseException)
+        and type(error).__name__.startswith("StartTraceback")
+        and error.__cause__ is not None
+    ):
+        error = error.__cause__
+    if isinstance(error, BaseException):
+        return Failure.from_exception(error)
+    return Failure.from_text(str(error))
+
+
+def on_training_end(context: Any, callback: Callable[[Failure | None], None]) -> None:
+    """Call ``callback(failure)`` in the training thread as it ends, before Train hears of it.
+
+    ``failure`` is ``None`` when the training function returned.
 
     The thread reports its end (``None``, or the error) on its runner's queue;
     the report is passed on after ``callback`` returns. A later call replaces
@@ -210,14 +242,14 @@ def on_report(context: Any, callback: Callable[[Any], None]) -> None:
 
 
 class _EndFirst:
-    """The training thread's end-of-run queue: calls back with the exit code, then passes on."""
+    """The training thread's end-of-run queue: calls back with the error, then passes on."""
 
-    def __init__(self, queue: Any, callback: Callable[[int], None]) -> None:
+    def __init__(self, queue: Any, callback: Callable[[Failure | None], None]) -> None:
         self.queue = queue
         self.callback = callback
 
     def put(self, item: object, *args: Any, **kwargs: Any) -> None:
-        self.callback(0 if item is None else 1)
+        self.callback(user_failure(item))
         self.queue.put(item, *args, **kwargs)
 
     def __getattr__(self, name: str) -> Any:

@@ -23,11 +23,12 @@ from typing import Any
 
 import attrs
 
+from tune_wandb._core._failure import Failure
 from tune_wandb._core._identity import TrialIdentity
 from tune_wandb._ray import _compat
 
-#: Finishes the run with an exit code; safe to call more than once.
-Finisher = Callable[[int], None]
+#: Finishes the run: failed (why), or not (``None``); safe to call more than once.
+Finisher = Callable[[Failure | None], None]
 #: Takes a checkpoint the host's training saved (persisted), with its metrics.
 Saver = Callable[[Any, Mapping[str, Any]], None]
 
@@ -113,19 +114,19 @@ def _trial_host(trainable: Any) -> Host:
         def step_then_finish_at_the_end() -> Any:
             try:
                 result = step()
-            except BaseException:
-                hooks["finish"](1)
+            except BaseException as error:
+                hooks["finish"](_compat.user_failure(error))
                 raise
             if isinstance(result, Mapping) and result.get("done"):
-                hooks["finish"](0)  # the function returned: its run is complete
+                hooks["finish"](None)  # the function returned: its run is complete
             return result
 
         def finish_then_cleanup() -> None:
-            hooks["finish"](0)
+            hooks["finish"](None)
             cleanup()
 
         def finish_then_reset(new_config: dict[str, Any]) -> bool:
-            hooks["finish"](0)  # actor reuse: the previous trial is over
+            hooks["finish"](None)  # actor reuse: the previous trial is over
             return bool(reset_config(new_config))
 
         def save_checkpoint_then_show(checkpoint_dir: str | None = None) -> Any:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from tune_wandb._core._checkpoint_files import CheckpointFiles
 from tune_wandb._core._checkpoint_mode import CheckpointMode
+from tune_wandb._core._failure import Failure
 from tune_wandb._core._identity import TrialIdentity
 from tune_wandb._core._prepare import prepare
 from tune_wandb._core._results import ResultCleaner
@@ -143,5 +144,6 @@ class WandbTrainCallback(ControllerHooks):
         """Finish the run before ``fit()`` returns: exit code 1 if the Train run failed."""
         session, self._session = self._session, None
         if session is not None:
-            exit_code = 1 if getattr(result, "error", None) is not None else 0
-            session.finish(exit_code)
+            error = getattr(result, "error", None)
+            failure = None if error is None else Failure.from_exception(error)
+            session.finish(0 if failure is None else 1, failure=failure)

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from tune_wandb._core._failure import Failure
 from tune_wandb._core._plan import resolve_project
 from tune_wandb._core._prepare import check, prepare
 from tune_wandb._core._settings import WandbSettings
@@ -93,7 +94,7 @@ def setup_wandb(
         held: TrialRun | None = _open.get("run")
         if held is not None and _open.get("trial") == host.identity.trial_id:
             return held.handle
-        _finish_open(exit_code=0)  # the previous trial on this (reused) process is over
+        _finish_open(None)  # the previous trial on this (reused) process is over
         plan = prepare(
             settings,
             identity,
@@ -108,10 +109,10 @@ def setup_wandb(
         _open.update(run=held, trial=host.identity.trial_id)
     run = held.handle  # waits for wandb.init, started in a thread, only when used
 
-    def finish(exit_code: int) -> None:
+    def finish(failure: Failure | None) -> None:
         with _lock:
             if _open.get("run") is held:
-                _finish_open(exit_code)
+                _finish_open(failure)
 
     opened: TrialRun = held
 
@@ -126,12 +127,12 @@ def setup_wandb(
 setup_wandb.__module__ = "tune_wandb"  # pickles name the public path
 
 
-def _finish_open(exit_code: int) -> None:
-    """Finish the open run, if any (called with the lock held)."""
+def _finish_open(failure: Failure | None) -> None:
+    """Finish the open run, if any: failed, with ``failure``, if there is one (lock held)."""
     held: TrialRun | None = _open.pop("run", None)
     _open.pop("trial", None)
     if held is not None:
-        held.finish(exit_code)
+        held.finish(0 if failure is None else 1, failure=failure)
 
 
 _warned_inside_tune = False

@@ -25,6 +25,7 @@ from tune_wandb._core._best import BEST_STEP, BestTracker
 from tune_wandb._core._checkpoint_files import CheckpointFiles
 from tune_wandb._core._checkpoint_mode import CheckpointMode
 from tune_wandb._core._checkpoint_policy import CheckpointPicker, CheckpointVersion
+from tune_wandb._core._failure import ERROR, Failure
 from tune_wandb._core._log_failures import LogFailures
 from tune_wandb._core._records import RunRecord, StopReason
 from tune_wandb._wandb import _compat
@@ -240,12 +241,14 @@ class RunSession:
         *,
         stop_reason: StopReason | None = None,
         warn_best: bool = True,
+        failure: Failure | None = None,
     ) -> RunRecord:
         """Finish the run, bounded by ``upload_timeout``; what it wrote, as a record.
 
         The last checkpoint (``"end"``) is logged first and the uploads waited
         for, the failed rows reported once, the best value's step and why the trial
-        ended written to the summary. A second call returns the first record.
+        ended (and, for a failed trial, its ``failure``) written to the summary. A
+        second call returns the first record.
         """
         if self._record is not None:
             return self._record
@@ -257,7 +260,7 @@ class RunSession:
             self._uploader.close(timeout=plan.upload_timeout)
         self.failures.report()
         self._write_best(warn=warn_best)
-        self._mark_stopped(stop_reason)
+        self._mark_stopped(stop_reason, failure)
         finished = finish_run(self.run, exit_code=exit_code, timeout=plan.upload_timeout)
         offline = is_offline(self.run)
         best = self.best
@@ -303,10 +306,12 @@ class RunSession:
         except Exception:
             logger.debug("tune-wandb: best step not written", exc_info=True)
 
-    def _mark_stopped(self, stop_reason: StopReason | None) -> None:
+    def _mark_stopped(self, stop_reason: StopReason | None, failure: Failure | None) -> None:
         """Say in the summary and tags why the trial ended (and how often PBT changed it)."""
         run = self.run
         try:
+            if failure is not None:
+                run.summary[ERROR] = failure.summary()
             if stop_reason is not None:
                 run.summary[STOP_REASON] = stop_reason
                 run.tags = (*[t for t in run.tags or () if t != stop_reason], stop_reason)

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from wandb.sdk.wandb_run import Run
 
     from tune_wandb._core._checkpoint_mode import CheckpointMode
+    from tune_wandb._core._failure import Failure
     from tune_wandb._core._plan import RunPlan
     from tune_wandb._core._records import RunRecord
 
@@ -145,8 +146,12 @@ class TrialRun:
         """The trial trains here: this run is kept, provisional copies elsewhere go."""
         self._when_started(lambda session: _provisional.confirm(session.run))
 
-    def finish(self, exit_code: int, *, discard: bool = False) -> RunRecord | None:
+    def finish(
+        self, exit_code: int, *, discard: bool = False, failure: Failure | None = None
+    ) -> RunRecord | None:
         """Finish the run (bounded by ``upload_timeout``); ``discard`` a provisional one.
+
+        ``failure`` is why the trial failed, for the run's summary.
 
         Waits for the start first; a run that never started has nothing to
         finish. A second call returns the first call's record.
@@ -158,7 +163,7 @@ class TrialRun:
         except BaseException as error:  # noqa: BLE001 - raised where the trial used the run
             logger.warning("tune-wandb: run %r never started: %s", self.plan.run_id, error)
             return None
-        self._record = session.finish(exit_code, warn_best=self.explicit)
+        self._record = session.finish(exit_code, warn_best=self.explicit, failure=failure)
         if discard:
             _provisional.discard(session.run)
         else:
