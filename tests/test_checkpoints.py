@@ -22,6 +22,7 @@ from tests.test_writer import start
 from tests.wandb_reader import read_runs
 from tune_wandb import WandbLogger
 from tune_wandb._core._checkpoint_files import SECURED, CheckpointFiles
+from tune_wandb._core._checkpoint_mode import CheckpointMode
 from tune_wandb._core._checkpoint_policy import CheckpointVersion
 from tune_wandb._logger._ops import Finish, Log, Save
 from tune_wandb._logger._writer import RunWriter
@@ -113,17 +114,22 @@ def test_a_checkpoint_deleted_before_logging_warns_once_and_the_run_goes_on(
     assert [a["aliases"] for a in run.artifacts] == [["latest"]]
 
 
+def _keep_one_logged_by(tune_run: Any, entry: str, mode: CheckpointMode) -> None:
+    """KeepsOne's two trials, their checkpoints logged in ``mode`` by the logger or the mixin."""
+    if entry == "logger":
+        callbacks = [WandbLogger(project="p", upload_checkpoints=mode, summary=False)]
+        keep_one(tune_run, KeepsOne, callbacks=callbacks)
+    else:
+        config = {"wandb": {"project": "p", "upload_checkpoints": mode}}
+        keep_one(tune_run, MixinKeepsOne, config=config)
+
+
 @pytest.mark.parametrize("trainable", ["logger", "class mixin"])
 def test_checkpoints_tune_deletes_are_all_logged(
     tune_run: Any, results: Path, trainable: str
 ) -> None:
     """num_to_keep=1, instant steps, "all": every trial's six checkpoints are versions."""
-    if trainable == "logger":
-        callbacks = [WandbLogger(project="p", upload_checkpoints="all", summary=False)]
-        keep_one(tune_run, KeepsOne, callbacks=callbacks)
-    else:
-        config = {"wandb": {"project": "p", "upload_checkpoints": "all"}}
-        keep_one(tune_run, MixinKeepsOne, config=config)
+    _keep_one_logged_by(tune_run, trainable, "all")
     runs = read_runs(results)
     assert len(runs) == 2
     for run in runs.values():
@@ -137,12 +143,7 @@ def test_best_is_the_true_best_even_when_tune_deleted_it(
     tune_run: Any, results: Path, trainable: str
 ) -> None:
     """ "best": each improvement is a version; the last one aliased best is iteration 3."""
-    if trainable == "logger":
-        callbacks = [WandbLogger(project="p", upload_checkpoints="best", summary=False)]
-        keep_one(tune_run, KeepsOne, callbacks=callbacks)
-    else:
-        config = {"wandb": {"project": "p", "upload_checkpoints": "best"}}
-        keep_one(tune_run, MixinKeepsOne, config=config)
+    _keep_one_logged_by(tune_run, trainable, "best")
     for run in read_runs(results).values():
         iterations = [json.loads(a["metadata"])["training_iteration"] for a in run.artifacts]
         assert iterations == [1, 2, 3]  # 0.5, 0.4, 0.1: the rest never beat 0.1
