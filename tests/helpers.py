@@ -321,3 +321,16 @@ def rises_then_fails_once(config: dict[str, Any]) -> None:
             Path(folder, "i").write_text(str(i))
             loss = 2.0 + (i - 1) / 10
             tune.report({"loss": loss}, checkpoint=tune.Checkpoint.from_directory(folder))
+
+
+class SeesFinishedRuns(tune.Callback):
+    """Reads each trial's run as Tune completes the trial: before its actor is stopped."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, tuple[list[Any], int | None]] = {}
+
+    def on_trial_complete(self, iteration: int, trials: list[Any], trial: Any, **info: Any) -> None:
+        from tests.wandb_reader import read_runs
+
+        for run in read_runs(Path(trial.path)).values():
+            self.seen[trial.trial_id] = (run.column("i"), run.exit_code)

@@ -12,12 +12,26 @@ import wandb
 from ray import tune
 
 from examples.decorator import train_fn  # the seed's example, as shipped
-from tests.helpers import Counter, by_trial, exit_codes_by_run, fit_then_restore, trial_ids
+from tests.helpers import (
+    Counter,
+    SeesFinishedRuns,
+    by_trial,
+    exit_codes_by_run,
+    fit_then_restore,
+    trial_ids,
+)
 from tests.wandb_reader import read_run_logs, read_runs
 from tune_wandb import WandbTrainableMixin, wandb_mixin
 from tune_wandb._core._plan import FLUSH_INTERVAL, flushes_every_second
 
 WANDB = {"project": "mixin-tests"}
+
+
+@wandb_mixin
+def logs_i(config: dict[str, Any]) -> None:
+    for i in range(3):
+        wandb.log({"i": i})
+        tune.report({"i": i})
 
 
 @wandb_mixin
@@ -120,6 +134,13 @@ class TestDecorator:
         (run,) = read_runs(results).values()
         assert run.column("a") == [3]
         assert run.exit_code == 0
+
+    def test_the_run_is_finished_before_tune_stops_the_trial(self, tune_run: Any) -> None:
+        """The function's return finishes its run inside train(), which Tune waits for."""
+        sees = SeesFinishedRuns()
+        analysis = tune_run(logs_i, config={"wandb": WANDB}, callbacks=[sees])
+        (trial,) = analysis.trials
+        assert sees.seen == {trial.trial_id: ([0, 1, 2], 0)}
 
     def test_failing_trial_keeps_rows_and_is_marked_failed(
         self, tune_run: Any, results: Path

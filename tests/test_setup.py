@@ -15,7 +15,7 @@ from ray import tune
 from ray.train.v2.api.data_parallel_trainer import DataParallelTrainer
 from ray.tune.integration.ray_train import TuneReportCallback
 
-from tests.helpers import by_trial
+from tests.helpers import SeesFinishedRuns, by_trial
 from tests.wandb_reader import read_run_logs, read_runs
 from tune_wandb import WandbLogger, setup_wandb
 
@@ -70,6 +70,17 @@ class TestInTune:
         assert run.column("i") == list(range(30))
         assert (run.run_id, run.name, run.group) == (trial.trial_id, str(trial), "exp")
         assert run.exit_code == 0
+
+    def test_the_run_is_finished_before_tune_stops_the_trial(self, tune_run: Any) -> None:
+        """The function's return finishes its run inside train(), which Tune waits for.
+
+        stop() would be too late: at an experiment's end Tune gives it 10 s, and
+        under load a run finished there was lost (no row on disk).
+        """
+        sees = SeesFinishedRuns()
+        analysis = tune_run(as_rays_docstring, config={"wandb": WANDB}, callbacks=[sees])
+        (trial,) = analysis.trials
+        assert sees.seen == {trial.trial_id: (list(range(30)), 0)}
 
     def test_a_failing_trial_is_marked_failed(self, tune_run: Any, results: Path) -> None:
         """A function that raises: its rows kept, exit code 1, the error in the summary."""

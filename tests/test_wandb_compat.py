@@ -57,7 +57,7 @@ def test_the_module_run_and_a_replaced_log(tmp_path: Path) -> None:
         run.log({"a": 1})
         wandb.log({"a": 2})
         assert seen == [{"a": 1}, {"a": 2}]
-        assert not _compat.fell_back_offline(run)
+        assert _compat.writes_offline(run)  # an offline run
     finally:
         run.finish()
     (logged,) = read_runs(tmp_path).values()

@@ -169,9 +169,13 @@ class WandbTrainableMixin(_Base):
         try:
             result = super().train()
             held = self._wandb_open
-            if held is not None and (result.get("done") or held.start_failed()):
+            if held is not None and (_compat.function_returned(result) or held.start_failed()):
                 held.run  # noqa: B018 - waits for the start; raises what it raised
-            if held is not None and result.get("done") and self._wandb_finish_at_done:
+            if (
+                held is not None
+                and self._wandb_finish_at_done
+                and _compat.function_returned(result)
+            ):
                 self._wandb_end(exit_code=0)
             return result
         except BaseException as error:

@@ -9,6 +9,7 @@ ends or stalls before it connects is told apart from one that connected.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import signal
@@ -48,8 +49,13 @@ def spawn() -> tuple[Connection, subprocess.Popen[bytes]]:
         start_new_session=True,
     )
     assert process.stdin is not None
-    process.stdin.write(authkey.hex().encode() + b"\n")
-    process.stdin.close()
+    try:
+        process.stdin.write(authkey.hex().encode() + b"\n")
+    except BrokenPipeError:  # it ended already: accept() below tells how
+        pass
+    finally:
+        with contextlib.suppress(BrokenPipeError):
+            process.stdin.close()
     # accept() has no timeout of its own, and closing the listener does not wake
     # it: if the process ends first or takes too long, a watchdog knocks once.
     accepted = threading.Event()

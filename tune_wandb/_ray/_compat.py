@@ -147,6 +147,18 @@ def answer_own_calls(trainable: object, **methods: Callable[..., Any]) -> None:
     trainable.__dict__.update(methods)
 
 
+def function_returned(result: Mapping[str, Any]) -> bool:
+    """Whether a function trainable's ``step`` result says its function has returned.
+
+    Tune marks it as the duplicate of the last result (``__duplicate__``); the
+    controller adds ``done=True`` only on the driver. A function may also report
+    ``done`` itself.
+    """
+    from ray.tune.result import RESULT_DUPLICATE
+
+    return bool(result.get("done")) or RESULT_DUPLICATE in result
+
+
 def function_trainable(
     call: Callable[..., Any], *, name: str, before_call: Callable[[Any], None]
 ) -> type[FunctionTrainable]:

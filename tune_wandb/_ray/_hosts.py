@@ -117,7 +117,7 @@ def _trial_host(trainable: Any) -> Host:
             except BaseException as error:
                 hooks["finish"](_compat.user_failure(error))
                 raise
-            if isinstance(result, Mapping) and result.get("done"):
+            if isinstance(result, Mapping) and _compat.function_returned(result):
                 hooks["finish"](None)  # the function returned: its run is complete
             return result
 

@@ -12,7 +12,7 @@ module.
 - the module-level run (``wandb.run``, ``wandb.log``, ...), put in place
   before ``wandb.init`` returns, and a run's ``log`` replaced;
 - where a media object's file is (``media._path``);
-- whether a run fell back to offline (``settings._offline``).
+- whether a run writes offline (``settings._offline``).
 """
 
 from __future__ import annotations
@@ -141,6 +141,9 @@ def set_media_path(media: Any, path: str) -> None:
     media._path = path
 
 
-def fell_back_offline(run: Run) -> bool:
-    """Whether ``run`` was made offline by wandb itself (``settings._offline``)."""
+def writes_offline(run: Run) -> bool:
+    """Whether wandb says ``run`` writes only to disk (``settings._offline``).
+
+    True for an offline run, whatever made it one (the mode, ``WANDB_MODE``).
+    """
     return bool(getattr(run.settings, "_offline", False))

@@ -143,4 +143,4 @@ def finish_run(run: Run, *, exit_code: int, timeout: float) -> bool:
 
 def is_offline(run: Run) -> bool:
     """Whether ``run`` writes only to disk (offline mode, or the offline fallback)."""
-    return run.settings.mode == "offline" or _compat.fell_back_offline(run)
+    return run.settings.mode == "offline" or _compat.writes_offline(run)
