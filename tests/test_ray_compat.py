@@ -89,6 +89,9 @@ def test_a_function_trainable_runs_the_hook_in_its_thread(tune_run: Any) -> None
     analysis = tune_run(cls)
     assert analysis.trials[0].last_result["same_thread"] is True
     assert _compat.train_worker_context() is None  # not a Ray Train worker
+    # The function's return reaches the trainable as Tune's duplicate of the last result.
+    assert _compat.function_returned({"__duplicate__": True, "done": False})
+    assert not _compat.function_returned({"done": True})  # a class trainable's own
 
 
 def _train_loop(config: dict[str, Any]) -> None:

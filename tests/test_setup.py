@@ -103,6 +103,24 @@ class TestInTune:
             assert run.column("a") == [trials[trial_id].config["a"]]
             assert run.exit_code == 0
 
+    def test_many_reused_trials_each_keep_their_run(self, tune_run: Any, results: Path) -> None:
+        """A stress test of the race CI saw: 10 trials on reused actors, every run complete.
+
+        Each run is read as Tune completes its trial, and again after fit(): every row
+        and the exit record are there both times.
+        """
+        sees = SeesFinishedRuns()
+        analysis = tune_run(
+            as_rays_docstring,
+            config={"a": tune.grid_search(list(range(10))), "wandb": WANDB},
+            reuse_actors=True,
+            callbacks=[sees],
+        )
+        trials = by_trial(analysis)
+        assert sees.seen == {trial_id: (list(range(30)), 0) for trial_id in trials}
+        runs = read_runs(results)
+        assert {t: (r.column("i"), r.exit_code) for t, r in runs.items()} == sees.seen
+
     def test_bad_settings_fail_with_the_same_message(self, tune_run: Any) -> None:
         """A typo in config["wandb"] fails the trial with the settings error."""
         analysis = tune_run(

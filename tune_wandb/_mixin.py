@@ -169,7 +169,8 @@ class WandbTrainableMixin(_Base):
         try:
             result = super().train()
             held = self._wandb_open
-            if held is not None and (_compat.function_returned(result) or held.start_failed()):
+            last = result.get("done") or _compat.function_returned(result)
+            if held is not None and (last or held.start_failed()):
                 held.run  # noqa: B018 - waits for the start; raises what it raised
             if (
                 held is not None

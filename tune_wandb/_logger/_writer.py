@@ -118,7 +118,7 @@ class RunWriter:
                 session.failures.record(error)
                 return
         iteration = result.get("training_iteration")
-        last = session.next_step - 1
+        last = max(session.next_step - 1, 0)  # a new run: iteration 1 is step 1
         step = iteration if isinstance(iteration, int) and iteration > last else last + 1
         session.log_row(cleaned.metrics, step, warn=held.cleaner.warn_once)
 

@@ -151,12 +151,12 @@ def function_returned(result: Mapping[str, Any]) -> bool:
     """Whether a function trainable's ``step`` result says its function has returned.
 
     Tune marks it as the duplicate of the last result (``__duplicate__``); the
-    controller adds ``done=True`` only on the driver. A function may also report
-    ``done`` itself.
+    controller adds ``done=True`` only on the driver. (A class trainable's
+    ``done`` is not this: Tune may still save its checkpoint at the end.)
     """
     from ray.tune.result import RESULT_DUPLICATE
 
-    return bool(result.get("done")) or RESULT_DUPLICATE in result
+    return RESULT_DUPLICATE in result
 
 
 def function_trainable(
