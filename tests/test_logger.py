@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import subprocess
@@ -285,6 +286,25 @@ class TestLifecycle:
         assert restored.summary["tune/best_step"] == 1
         (table,) = [read_table(run) for run in read_experiment_runs(results)[-1:]]
         assert [(row["best"], row["best_step"]) for row in table] == [(2.0, 1)]
+
+    def test_best_checkpoints_after_a_restore_must_beat_the_earlier_best(
+        self, ray_session: None, results: Path, tmp_path: Path
+    ) -> None:
+        """ "best": restored from iteration 3, the worse 2.3 and 2.4 are no new best version."""
+        logger = WandbLogger(
+            project="p",
+            summary=False,
+            summary_metric="loss",
+            summary_mode="min",
+            upload_checkpoints="best",
+        )
+        fit_then_restore(rises_then_fails_once, results, tmp_path / "m", {}, callbacks=[logger])
+        versions = [
+            json.loads(artifact["metadata"])["training_iteration"]
+            for log in read_run_logs(results)
+            for artifact in log.artifacts
+        ]
+        assert versions == [1]  # 2.0 at iteration 1: nothing after it beats it
 
 
 def test_script_without_main_guard_runs_once_and_logs(tmp_path: Path) -> None:

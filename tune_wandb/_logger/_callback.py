@@ -371,6 +371,13 @@ class WandbLogger(LoggerCallback):
                 return None
             metric, order = summary_metric(settings, self._facts)
             best = BestTracker(metric, order) if metric else None
+            if best is not None:
+                # Restored or retried: its checkpoints must beat its earlier attempts' best,
+                # which each attempt's run keeps in its folder (once per trial, on disk).
+                for earlier, _ in RunRecord.saved_in(Path(trial.path or ".", "wandb")):
+                    if earlier.trial_id == trial.trial_id and earlier.best is not None:
+                        best.observe({best.metric: earlier.best}, earlier.best_step)
+                        break
             picker = self._pickers[trial.trial_id] = CheckpointPicker(trial.trial_id, mode, best)
         return picker
 

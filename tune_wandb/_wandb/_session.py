@@ -95,6 +95,9 @@ class RunSession:
         if checkpoints is not None:
             metric = plan.summary_metric
             best = BestTracker(metric, plan.summary_mode) if metric else None
+            if best is not None and session.best is not None:
+                # A continued run's checkpoints must beat its best so far to be "best".
+                best.observe({best.metric: session.best.value}, session.best.step)
             session.picker = CheckpointPicker(plan.trial_id, checkpoints, best)
         return session
 
