@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 from ray.tune import Callback
 from ray.tune.experiment import Trial
@@ -94,11 +95,15 @@ class TestRunWriter:
 class KillsWritersService(Callback):
     """At the fourth result, SIGKILLs the writer process's wandb-core: a real mid-run failure.
 
-    Tune runs a copy of its callbacks, so the kill is recorded in a file.
+    It waits (Tune's loop with it) until rows 1 to 4 are on disk, read back from the run:
+    under load the writer may still be starting its run when the fourth result arrives
+    (seen in CI: no wandb-core to kill yet). Tune runs a copy of its callbacks, so the kill
+    is recorded in a file.
     """
 
-    def __init__(self, record: Path) -> None:
+    def __init__(self, record: Path, results: Path) -> None:
         self.record = record
+        self.results = results
         self.killed = 0
 
     def on_trial_result(
@@ -106,21 +111,30 @@ class KillsWritersService(Callback):
     ) -> None:
         if result["training_iteration"] != 4 or self.killed:
             return
-        time.sleep(3 * FLUSH_INTERVAL)  # the rows so far are on disk before the fault
-        writer = newest_writer_process()
-        assert writer is not None
-        for proc in writer.children():
-            if proc.name().startswith("wandb-core"):
-                proc.kill()
-                self.killed += 1
-                self.record.write_text(str(self.killed))
+        deadline = time.monotonic() + 120
+        services: list[psutil.Process] = []
+        while time.monotonic() < deadline:
+            writer = newest_writer_process()
+            children = writer.children() if writer is not None else []
+            services = [p for p in children if p.name().startswith("wandb-core")]
+            runs = list(read_runs(self.results).values()) if flushes_every_second() else []
+            on_disk = not flushes_every_second() or (
+                len(runs) == 1 and runs[0].column("i") == [1, 2, 3, 4]
+            )
+            if services and on_disk:
+                break
+            time.sleep(FLUSH_INTERVAL)
+        for proc in services:
+            proc.kill()
+            self.killed += 1
+            self.record.write_text(str(self.killed))
 
 
 def test_rows_lost_to_a_dead_service_are_counted(
     tune_run: Any, results: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """W&B failing mid-run costs no trial; the lost rows are counted in one warning."""
-    killer = KillsWritersService(results.parent / "killed")
+    killer = KillsWritersService(results.parent / "killed", results)
     with caplog.at_level(logging.WARNING, logger="tune_wandb"):
         analysis = tune_run(
             reports_steadily,
