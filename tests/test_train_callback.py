@@ -17,7 +17,9 @@ from tune_wandb import WandbTrainCallback
 def reports(config: dict[str, Any]) -> None:
     rank = ray.train.get_context().get_world_rank()
     for i in range(1, 5):
-        if i == config.get("fail_at") and not Path(config["marker"]).exists():
+        # Only rank 0 fails: with both ranks racing for the marker, whichever touched it
+        # first raised, and the error named that rank.
+        if i == config.get("fail_at") and rank == 0 and not Path(config["marker"]).exists():
             Path(config["marker"]).touch()
             raise RuntimeError("worker fails on purpose")
         ray.train.report({"loss": 1 / i + rank, "i": i})
