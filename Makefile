@@ -8,7 +8,7 @@ export RAY_AUTH_MODE := disabled
 export RAY_USAGE_STATS_ENABLED := 0
 
 .DEFAULT_GOAL := help
-.PHONY: help install lint format typecheck unit test test-oldest bench bench-checkpoints bench-realistic bench-high-rate bench-full demo examples all clean
+.PHONY: help install server lint format typecheck unit test test-oldest bench bench-checkpoints bench-realistic bench-high-rate bench-full demo examples all clean
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -36,6 +36,19 @@ $(OLDEST_STAMP): pyproject.toml .ci/oldest-constraints.txt $(STAMP)
 		--constraint .ci/oldest-constraints.txt -e '.[dev]'
 	touch $(OLDEST_STAMP)
 
+# The W&B-protocol server of the online tests (tests/wire.py), in a venv of its own: it is a
+# test tool under a non-commercial licence, and brings a web stack the package does not need.
+SERVER := .venv-server
+SERVER_STAMP := $(SERVER)/.installed
+
+$(SERVER_STAMP): tests/server/requirements.txt $(STAMP)
+	rm -rf $(SERVER)
+	$(PYTHON) -m venv $(SERVER)
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(SERVER)/bin/python -r tests/server/requirements.txt
+	touch $(SERVER_STAMP)
+
+server: $(SERVER_STAMP) ## Install the local W&B-protocol server the online tests start
+
 lint: $(STAMP) ## ruff (lint, format check) and lint-imports (the layers, no import cycles)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -58,7 +71,7 @@ PYTEST_PARALLEL := -n 2 --dist worksteal --durations=15
 unit: $(STAMP) ## The unit tests only (tests/unit/: the core, no Ray or wandb process)
 	$(BIN)/pytest tests/unit -q
 
-test: lint typecheck ## lint, typecheck, then both test layers (unit first; real Ray, real wandb)
+test: lint typecheck $(SERVER_STAMP) ## lint, typecheck, then both test layers (unit first; real Ray, real wandb)
 	$(BIN)/pytest tests/unit -q
 	$(BIN)/pytest $(PYTEST_PARALLEL) --ignore=tests/unit
 
@@ -98,4 +111,4 @@ examples: $(STAMP) ## Run every example
 all: test bench ## Everything
 
 clean: ## Remove the environment and generated results
-	rm -rf $(VENV) $(OLDEST) demo_results bench_results .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(OLDEST) $(SERVER) demo_results bench_results .mypy_cache .ruff_cache .pytest_cache

@@ -171,3 +171,33 @@ def stalling_server() -> Iterator[str]:
     listener.listen(16)
     yield f"http://127.0.0.1:{listener.getsockname()[1]}"
     listener.close()
+
+
+@pytest.fixture(scope="session")
+def wandb_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A live W&B-protocol server (openwandb) on 127.0.0.1, one per pytest worker: its URL."""
+    from tests.wire import WandbServer
+
+    server = WandbServer.start(tmp_path_factory.mktemp("wandb-server"))
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture
+def wire(wandb_server: str) -> Iterator[Any]:
+    """A recording, fault-injecting proxy in front of the server, fresh for each test."""
+    from tests.wire import Proxy
+
+    proxy = Proxy(wandb_server)
+    yield proxy
+    proxy.stop()
+
+
+@pytest.fixture
+def server_key_file(tmp_path: Path) -> Path:
+    """A file holding the key the test server accepts."""
+    from tests.wire import SERVER_KEY
+
+    path = tmp_path / "server.key"
+    path.write_text(SERVER_KEY)
+    return path

@@ -107,6 +107,7 @@ def test_a_checkpoint_deleted_before_logging_warns_once_and_the_run_goes_on(
         version = CheckpointVersion(CheckpointFiles(str(kept)), aliases=("latest",))
         writer.handle(Save("w_00000", version))
     writer.handle(Finish("w_00000", 0))
+    writer.close_all()  # finishes go on in threads: wait for them
     (warning,) = [r.getMessage() for r in caplog.records if "not logged" in r.message]
     assert str(tmp_path / "gone") in warning
     (run,) = read_runs(tmp_path).values()

@@ -32,6 +32,7 @@ class TestRunWriter:
         for i in range(1, 4):
             writer.handle(Log("w_00000", {"loss": 1 / i, "training_iteration": i}))
         writer.handle(Finish("w_00000", 0))
+        writer.close_all()  # finishes go on in threads: wait for them
         (run,) = read_runs(tmp_path).values()
         assert run.steps == [1, 2, 3]
         assert run.column("loss") == [1.0, 0.5, 1 / 3]
@@ -53,6 +54,7 @@ class TestRunWriter:
         writer.handle(start(tmp_path))
         writer.handle(Log("w_00000", {"i": 1, "training_iteration": 1}))
         writer.handle(Finish("w_00000", 0))
+        writer.close_all()  # finishes go on in threads: wait for them
         (run,) = read_runs(tmp_path).values()
         assert (run.column("i"), run.steps) == ([1, 2, 1], [1, 2, 3])
 
@@ -73,6 +75,7 @@ class TestRunWriter:
             writer.handle(op)
             writer.handle(Log("w_00000", {"i": 1}))
             writer.handle(Finish("w_00000", 0))
+            writer.close_all()  # finishes go on in threads: wait for them
         assert [r.getMessage() for r in caplog.records if "no W&B run" in r.getMessage()]
         assert writer.records == {}
 

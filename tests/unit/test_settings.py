@@ -173,3 +173,13 @@ class TestDropIn:
         )
         assert (trial.project, trial.group, trial.excludes) == ("trial", "g", ("x",))
         assert trial.init_kwargs == {"tags": ["b"]}
+
+    def test_constructor_settings_are_ours_a_project_or_wandb_inits(self) -> None:
+        """A WandbSettings argument is the base, a str the project, else wandb.init's settings."""
+        base = WandbSettings(project="base")
+        assert WandbSettings.from_arguments(base, {"group": "g"}, source="X").project == "base"
+        assert WandbSettings.from_arguments("p", {}, source="X").project == "p"
+        parsed = WandbSettings.from_arguments(
+            {"base_url": "http://w"}, {"project": "p"}, source="X"
+        )
+        assert (parsed.project, parsed.init_kwargs) == ("p", {"settings": {"base_url": "http://w"}})

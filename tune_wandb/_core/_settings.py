@@ -285,6 +285,36 @@ class WandbSettings:
             return cls._parse(config, base)
 
     @classmethod
+    def from_arguments(
+        cls, settings: object, defaults: Mapping[str, Any], *, source: str
+    ) -> WandbSettings:
+        """An entry point's constructor arguments: ``settings``, then keywords on top.
+
+        ``settings`` is a ``WandbSettings``; a project name, as in Ray's
+        ``WandbLoggerCallback("project")``; or anything else ``wandb.init``
+        takes as its own ``settings`` (a mapping or a ``wandb.Settings``), so
+        ``WandbLogger(settings={"base_url": ...})`` and
+        ``WandbTrainCallback(settings=...)`` mean what they do in ``wandb.init``.
+
+        Example::
+
+            >>> WandbSettings.from_arguments("p", {}, source="WandbLogger").project
+            'p'
+            >>> WandbSettings.from_arguments(
+            ...     {"base_url": "http://w"}, {}, source="WandbLogger"
+            ... ).init_kwargs
+            {'settings': {'base_url': 'http://w'}}
+        """
+        base: WandbSettings | None = None
+        if isinstance(settings, WandbSettings):
+            base = settings
+        elif isinstance(settings, str):
+            defaults = {"project": settings, **defaults}
+        elif settings is not None:
+            defaults = {**defaults, "settings": settings}
+        return cls.from_config(defaults, base=base, source=source)
+
+    @classmethod
     def _parse(
         cls, config: Mapping[str, Any] | WandbSettings | None, base: WandbSettings | None
     ) -> WandbSettings:

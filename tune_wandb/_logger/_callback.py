@@ -37,8 +37,9 @@ from tune_wandb._ray._experiment import find_experiment, share_experiment
 from tune_wandb._wandb._media import read_media
 
 if TYPE_CHECKING:
-    import wandb
     from ray.tune.experiment import Trial
+
+    import wandb
 
 logger = logging.getLogger("tune_wandb")
 
@@ -119,19 +120,13 @@ class WandbLogger(LoggerCallback):
             raise ValueError(
                 f"WandbLogger(summary_mode=...) must be 'min' or 'max', got {summary_mode!r}."
             )
-        if isinstance(settings, str):  # Ray's WandbLoggerCallback("project")
-            defaults = {"project": settings, **defaults}
-            settings = None
-        if settings is not None and not isinstance(settings, WandbSettings):
-            defaults = {**defaults, "settings": settings}
-            settings = None
         if summary_metric is not None:
             defaults["summary_metric"] = summary_metric
         if summary_mode is not None:
             defaults["summary_mode"] = summary_mode
         if upload_checkpoints is not False:
             defaults["upload_checkpoints"] = upload_checkpoints
-        self._defaults = WandbSettings.from_config(defaults, base=settings, source="WandbLogger")
+        self._defaults = WandbSettings.from_arguments(settings, defaults, source="WandbLogger")
         self._key_token: str | None = None
         if self._defaults.api_key:
             self._key_token = secrets.token_hex(16)
@@ -289,7 +284,10 @@ class WandbLogger(LoggerCallback):
         mixins = self._mixin_records(trials)
         if self.experiment_run_enabled and trials:
             self._write_experiment_run(trials, metric, mode, mixins)
-        self._writer.close(timeout=self._defaults.upload_timeout)
+        # The trials' last finishes (side by side), then the experiment run's start and
+        # finish: each bounded by its own timeout.
+        defaults = self._defaults
+        self._writer.close(timeout=2 * defaults.upload_timeout + defaults.init_timeout)
         self.runs = {**mixins, **self._trial_records()}
         experiment = self._writer.records.get(self._experiment_run_id or "")
         self.experiment_run = experiment

@@ -27,7 +27,7 @@ import threading
 from multiprocessing.connection import Client, Connection
 from typing import Final
 
-from tune_wandb._logger._ops import Close, Finish
+from tune_wandb._logger._ops import Close
 from tune_wandb._logger._wire import frames
 from tune_wandb._logger._writer import RunWriter
 
@@ -67,6 +67,25 @@ def _lower_priority() -> None:
         group.write(str(NICENESS))
 
 
+def _end_service(writer: RunWriter) -> None:
+    """End wandb's service, so the process exits now rather than after wandb's exit hooks.
+
+    A run that did not finish uploading within its ``upload_timeout`` (the server
+    is down) keeps the service busy: it goes on trying for as long again, while
+    the driver, which has every record already, is free to go; then the process
+    ends, and the summary's ``wandb sync`` uploads the rest from disk.
+    """
+    import wandb
+
+    def teardown() -> None:
+        with contextlib.suppress(Exception):
+            wandb.teardown()
+
+    ending = threading.Thread(target=teardown, name="tune-wandb-teardown", daemon=True)
+    ending.start()
+    ending.join(None if writer.all_finished() else writer.longest_upload_timeout())
+
+
 def serve(address: str, authkey: bytes) -> None:
     """Carry out operations until ``Close``, then send the records and end wandb's service."""
     # The driver decides when the writer stops (a terminal's Ctrl-C reaches it too).
@@ -79,9 +98,10 @@ def serve(address: str, authkey: bytes) -> None:
     own.handlers = [logging.handlers.QueueHandler(to_driver)]  # type: ignore[arg-type]  # put_nowait is all it uses
     own.setLevel(logging.DEBUG)
     own.propagate = False
-    import wandb  # imported now, while the driver starts its trials
 
-    writer = RunWriter()
+    writer = RunWriter(
+        on_record=lambda trial_id, record: to_driver.put_nowait(("records", {trial_id: record}))
+    )
     unconfirmed = 0
     seq = 0
     while True:
@@ -100,21 +120,14 @@ def serve(address: str, authkey: bytes) -> None:
                 op = None
             if isinstance(op, Close):
                 writer.close_all()
-                to_driver.put_nowait(("records", writer.records))
-                # Every run is finished: end wandb's service now, so the process exits
-                # as soon as the driver has the news, not after wandb's exit hooks.
-                with contextlib.suppress(Exception):
-                    wandb.teardown()
                 to_driver.put_nowait(("closed", seq))
+                _end_service(writer)
                 return
             if op is not None:
                 try:
                     writer.handle(op)
                 except Exception:  # noqa: BLE001 - the writer must outlive any one operation
                     own.exception("tune-wandb: internal error handling %s", type(op).__name__)
-                record = writer.records.get(op.trial_id) if isinstance(op, Finish) else None
-                if record is not None:
-                    to_driver.put_nowait(("records", {op.trial_id: record}))
             unconfirmed += 1
             if unconfirmed >= ACK_EVERY:
                 to_driver.put_nowait(("done", seq))

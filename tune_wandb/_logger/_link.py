@@ -208,13 +208,18 @@ class WriterLink:
                 timeout,
             )
             return False
+        uploading = not all(record.finished for record in self.records.values())
         for process, listener in self._writers:
+            listener.join()
+            if uploading:
+                # A run is still uploading (the summary says how to sync it): the
+                # writer goes on for its upload_timeout once more, then ends itself.
+                continue
             try:
                 process.wait(_EXIT_GRACE)
             except subprocess.TimeoutExpired:
                 process.kill()  # every run is finished: nothing is lost
                 process.wait()
-            listener.join()
         return True
 
     # -- the sender thread: one for the link's life, across writer processes ----

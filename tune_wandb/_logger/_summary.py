@@ -83,6 +83,16 @@ def format_summary(
         lines.append(f"View a run:  wandb leet {offline[0]}")
     if patterns:
         lines.append(f"Upload all:  wandb sync {' '.join(patterns)}")
+    unfinished = [
+        r.sync_dir
+        for r in [*records.values(), *([experiment] if experiment is not None else [])]
+        if not r.offline and not r.finished and r.sync_dir
+    ]
+    if unfinished:
+        lines.append(
+            f"Not uploaded in time ({len(unfinished)} run(s), complete on disk): "
+            f"wandb sync --include-online {' '.join(unfinished)}"
+        )
     return "\n".join(lines)
 
 

@@ -10,8 +10,9 @@ child process (:mod:`._child`): no process or actor per trial.
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
@@ -40,8 +41,15 @@ class OpenTrial:
 
 @attrs.define
 class RunWriter:
-    """Owns the logger's runs; carries out operations one at a time, in one process."""
+    """Owns the logger's runs; carries out operations one at a time, in one process.
 
+    A run's finish (its last uploads, bounded by ``upload_timeout``) goes on in a
+    thread of its own, so a slow or unreachable server at one trial's end holds
+    up neither the rows of the others nor the finishes of trials ending beside
+    it. ``on_record`` hears of each finished run, in that thread.
+    """
+
+    on_record: Callable[[str, RunRecord], None] | None = None
     _trials: dict[str, OpenTrial] = attrs.field(factory=dict, init=False)
     #: Finished runs, by trial id.
     records: dict[str, RunRecord] = attrs.field(factory=dict, init=False)
@@ -51,6 +59,9 @@ class RunWriter:
     #: The summary metric, with how many rows had it NaN or infinite, across runs.
     _metric: str | None = attrs.field(default=None, init=False)
     _not_finite: int = attrs.field(default=0, init=False)
+    _upload_timeout: float = attrs.field(default=0.0, init=False)
+    _finishing: dict[str, threading.Thread] = attrs.field(factory=dict, init=False)
+    _lock: threading.Lock = attrs.field(factory=threading.Lock, init=False)
 
     def handle(self, op: Start | Log | Save | Finish | Experiment) -> None:
         """Carry out one operation (in the process that owns the runs)."""
@@ -78,8 +89,10 @@ class RunWriter:
 
     def _start(self, op: Start) -> None:
         plan = op.plan
+        self._upload_timeout = max(self._upload_timeout, plan.upload_timeout)
         if plan.trial_id in self._trials:
             return  # a trial restarted after a failure continues its run
+        self._settle(plan.trial_id)  # its earlier run, if any, is finished first
         try:
             session = RunSession.start(plan, reinit="create_new")
         except Exception as error:  # noqa: BLE001 - never kill Tune for W&B
@@ -142,15 +155,38 @@ class RunWriter:
         if session.best is not None:
             self._metric = session.best.metric
             self._not_finite += session.best.not_finite
-        record = session.finish(
-            exit_code, stop_reason=stop_reason, warn_best=False, failure=failure
-        )
-        self.records[session.plan.trial_id] = record
+        trial_id = session.plan.trial_id
+
+        def finish() -> None:
+            try:
+                record = session.finish(
+                    exit_code, stop_reason=stop_reason, warn_best=False, failure=failure
+                )
+            except Exception:
+                logger.exception("tune-wandb: finishing run %r failed", trial_id)
+                return
+            with self._lock:
+                self.records[trial_id] = record
+            if self.on_record is not None:
+                self.on_record(trial_id, record)
+
+        thread = threading.Thread(target=finish, name=f"tune-wandb-finish-{trial_id}", daemon=True)
+        self._finishing[trial_id] = thread
+        thread.start()
+
+    def _settle(self, trial_id: str | None = None) -> None:
+        """Wait for the runs being finished (of ``trial_id`` only, if given)."""
+        for tid, thread in list(self._finishing.items()):
+            if trial_id is None or tid == trial_id:
+                thread.join()  # bounded: a run's finish waits at most its upload_timeout
+                del self._finishing[tid]
 
     def _experiment(self, op: Experiment) -> None:
         import wandb
 
         plan = op.plan
+        self._upload_timeout = max(self._upload_timeout, plan.upload_timeout)
+        self._settle()  # the table holds every trial's record
         try:
             session = RunSession.start(plan, reinit="create_new")
         except Exception as error:  # noqa: BLE001 - never kill Tune for W&B
@@ -164,7 +200,19 @@ class RunWriter:
             session.run.summary.update(summary(rows, op.metric, op.mode))
         except Exception as error:  # noqa: BLE001 - the trials' runs are written already
             logger.warning("tune-wandb: the experiment run's table was not written: %s", error)
-        self.records[plan.trial_id] = session.finish(0)
+        record = session.finish(0)
+        with self._lock:
+            self.records[plan.trial_id] = record
+        if self.on_record is not None:
+            self.on_record(plan.trial_id, record)
+
+    def all_finished(self) -> bool:
+        """Whether every run written here finished uploading in time."""
+        return all(record.finished for record in self.records.values())
+
+    def longest_upload_timeout(self) -> float:
+        """The longest ``upload_timeout`` of the runs written here."""
+        return self._upload_timeout
 
     def close_all(self) -> None:
         """Finish every run still open, as failed: its trial never ended (one warning)."""
@@ -179,6 +227,7 @@ class RunWriter:
             )
         for held in open_trials:
             self._finish(held, exit_code=1, stop_reason="interrupted")
+        self._settle()
         self._warn_about_metric()
         logger.debug("tune-wandb: closed runs in %.2f s", time.monotonic() - started)
 

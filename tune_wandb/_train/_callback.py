@@ -14,6 +14,7 @@ failed, before ``fit()`` returns. The run is a
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -31,6 +32,8 @@ from tune_wandb._wandb._session import RunSession
 if TYPE_CHECKING:
     from ray.train import Checkpoint
     from ray.train.v2._internal.execution.context import TrainRunContext
+
+    import wandb
 
 logger = logging.getLogger("tune_wandb")
 
@@ -55,7 +58,9 @@ class WandbTrainCallback(ControllerHooks):
         trainer.fit()
 
     Args:
-        settings: Base settings; keyword arguments are applied on top.
+        settings: Base settings (a ``WandbSettings``), or ``wandb.init``'s own
+            ``settings`` (a mapping or ``wandb.Settings``), as in ``WandbLogger``;
+            keyword arguments are applied on top.
         ranks: ``"zero"``: rank 0's reports; ``"all"``: every rank's, prefixed.
         upload_checkpoints: The default of the ``upload_checkpoints`` setting:
             log reported checkpoints as versions of the run's artifact, as
@@ -68,7 +73,7 @@ class WandbTrainCallback(ControllerHooks):
 
     def __init__(
         self,
-        settings: WandbSettings | None = None,
+        settings: WandbSettings | Mapping[str, Any] | wandb.Settings | None = None,
         *,
         ranks: Literal["zero", "all"] = "zero",
         upload_checkpoints: bool | CheckpointMode = False,
@@ -80,8 +85,8 @@ class WandbTrainCallback(ControllerHooks):
             )
         if upload_checkpoints is not False:
             defaults = {"upload_checkpoints": upload_checkpoints, **defaults}
-        self._defaults = WandbSettings.from_config(
-            defaults, base=settings, source="WandbTrainCallback"
+        self._defaults = WandbSettings.from_arguments(
+            settings, defaults, source="WandbTrainCallback"
         )
         self.ranks = ranks
         self.upload_checkpoints = upload_checkpoints

@@ -28,8 +28,12 @@ Reinit = Literal["create_new", "finish_previous"]
 
 
 def sync_command(run: Run) -> str:
-    """The command that uploads ``run`` (its own folder, wherever it was written)."""
-    return f"wandb sync {run.settings.sync_dir}"
+    """The command that uploads ``run`` (its own folder, wherever it was written).
+
+    ``wandb sync`` skips a run started online unless told to include it.
+    """
+    online = "" if is_offline(run) else "--include-online "
+    return f"wandb sync {online}{run.settings.sync_dir}"
 
 
 def start_run(plan: RunPlan, *, reinit: Reinit) -> Run:

@@ -18,7 +18,10 @@ from typing import TYPE_CHECKING, Any, cast
 import attrs
 
 from tune_wandb._core._checkpoint_files import Checkpoint, CheckpointFiles
+from tune_wandb._core._records import RECORD_FILE
 from tune_wandb._wandb import _compat, _provisional
+from tune_wandb._wandb._handoff import hand_off
+from tune_wandb._wandb._run import is_offline
 from tune_wandb._wandb._session import RunSession
 from tune_wandb._wandb._waiting import NotStarted, Waiting, install
 
@@ -163,6 +166,16 @@ class TrialRun:
         except BaseException as error:  # noqa: BLE001 - raised where the trial used the run
             logger.warning("tune-wandb: run %r never started: %s", self.plan.run_id, error)
             return None
+        if not discard and not is_offline(session.run):
+            # Tune may end this process before the upload is done: a watcher that
+            # outlives it finishes the job from the transaction log.
+            hand_off(
+                session.run.settings.sync_dir,
+                record_file=RECORD_FILE,
+                timeout=self.plan.upload_timeout,
+                api_key=self.plan.api_key,
+                base_url=session.run.settings.base_url,
+            )
         self._record = session.finish(exit_code, warn_best=self.explicit, failure=failure)
         if discard:
             _provisional.discard(session.run)
