@@ -29,8 +29,8 @@ KILLED_MID_UPLOAD = textwrap.dedent(
     ask_for_fault(proxy, status=502)
     for i in range(5):
         run.log({"i": i})
-    hand_off(run.settings.sync_dir, record_file="tune-wandb-run.json", timeout=60,
-             api_key=key, base_url=proxy)
+    hand_off(run.settings.sync_dir, run=(run.entity, "handoff", run.id), exit_code=0,
+             record_file="tune-wandb-run.json", timeout=60, api_key=key, base_url=proxy)
     threading.Thread(target=run.finish, daemon=True).start()
     time.sleep(2)
     os.kill(os.getpid(), signal.SIGKILL)
@@ -55,7 +55,7 @@ def test_a_killed_process_run_is_uploaded_by_the_watcher(wire: Proxy, tmp_path: 
     )
     wire.fault = None  # the server is back
     (log,) = handed_off(tmp_path)
-    assert "uploaded after the trial's process ended" in log
+    assert "uploaded after the trial's process ended, and finished with exit code 0" in log
     run = wire.complete(["handoff-1"])["handoff-1"]
     assert (run.column("i"), run.exit_code, run.complete) == ([0, 1, 2, 3, 4], 0, True)
 

@@ -28,13 +28,16 @@ def test_public_names() -> None:
         assert getattr(tune_wandb, name).__name__ == name
 
 
-def test_missing_wandb_says_how_to_install_it() -> None:
+def test_missing_wandb_says_how_to_install_it(tmp_path: Path) -> None:
     """Importing tune_wandb where wandb is not installed names the pip command."""
     code = (
         "import sys; sys.path = [p for p in sys.path if 'site-packages' not in p]; "
         f"sys.path.insert(0, {str(ROOT)!r}); import tune_wandb"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    # Not from the checkout: a wandb/ folder of runs there would be found as a package.
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path
+    )
     assert done.returncode != 0
     assert "ImportError: tune-wandb needs wandb, which is not installed: pip install wandb" in (
         done.stderr

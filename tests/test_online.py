@@ -7,11 +7,11 @@ from typing import Any
 
 import ray
 import ray.train
+import wandb
 from ray import tune
 from ray.train.v2.api.data_parallel_trainer import DataParallelTrainer
 
-import wandb
-from tests.helpers import SIX_LOSSES, MixinKeepsOne, keep_one
+from tests.helpers import SIX_LOSSES, KeepsOne, MixinKeepsOne, keep_one
 from tests.wire import SERVER_KEY, Proxy, SentRun, handed_off, sent_runs
 from tune_wandb import WandbLogger, WandbTrainCallback, setup_wandb, wandb_mixin
 
@@ -140,25 +140,40 @@ def test_setup_wandb_in_tune_sends_every_row(
     assert_no_key_sent(wire)
 
 
-def test_class_mixin_sends_rows_and_every_checkpoint(
+def test_class_mixin_sends_every_row_and_its_exit_code(
     tune_run: Any, results: Path, wire: Proxy, server_key_file: Path
 ) -> None:
-    """The class mixin with upload_checkpoints="all": Tune's rows and six checkpoint versions."""
-    analysis = keep_one(
-        tune_run,
-        LogsAndKeepsOne,
-        config={"wandb": online(wire, server_key_file, upload_checkpoints="all")},
-    )
-    # Tune ends the actors within seconds of the experiment's end: their uploads are
-    # finished by the hand-off, from the transaction logs.
+    """The class mixin: every row and exit code 0, also when Tune ends the actor first.
+
+    Tune gives stopping actors seconds at the experiment's end, and a run still
+    uploading then is finished by the hand-off, from its transaction log.
+    """
+    analysis = keep_one(tune_run, LogsAndKeepsOne, config={"wandb": online(wire, server_key_file)})
     handed_off(results)
     runs = trial_runs(wire, analysis)
     assert len(runs) == 2
-    for trial_id, run in runs.items():
+    for run in runs.values():
         assert run.column("loss") == list(SIX_LOSSES)
         assert run.steps == [0, 1, 2, 3, 4, 5]
-        assert run.exit_code == 0
+        assert (run.exit_code, run.complete) == (0, True)
+    assert_no_key_sent(wire)
+
+
+def test_logger_uploads_every_checkpoint_tune_keeps_or_deletes(
+    tune_run: Any, wire: Proxy, server_key_file: Path
+) -> None:
+    """upload_checkpoints="all" with num_to_keep=1: six versions per trial reach the server."""
+    analysis = keep_one(
+        tune_run,
+        KeepsOne,
+        config={"wandb": online(wire, server_key_file)},
+        callbacks=[WandbLogger(upload_checkpoints="all")],
+    )
+    runs = trial_runs(wire, analysis)
+    for trial_id, run in runs.items():
+        assert run.column("loss") == list(SIX_LOSSES)
         assert run.artifacts == [f"checkpoint-{trial_id}"] * 6
+        assert (run.exit_code, run.complete) == (0, True)
     assert_no_key_sent(wire)
 
 

@@ -45,18 +45,24 @@ class TestRunWriter:
             True,
         )
 
-    def test_a_restarted_trial_continues_its_run(self, tmp_path: Path) -> None:
-        """A second Start for an open trial keeps the run; restarted iterations get later steps."""
+    def test_a_restarted_trial_continues_its_run(
+        self, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """A restarted trial keeps its run; repeated iterations get later steps, said once."""
         writer = RunWriter()
         writer.handle(start(tmp_path))
         writer.handle(Log("w_00000", {"i": 1, "training_iteration": 1}))
         writer.handle(Log("w_00000", {"i": 2, "training_iteration": 2}))
         writer.handle(start(tmp_path))
-        writer.handle(Log("w_00000", {"i": 1, "training_iteration": 1}))
+        with caplog.at_level(logging.WARNING, logger="tune_wandb"):
+            writer.handle(Log("w_00000", {"i": 1, "training_iteration": 1}))
+            writer.handle(Log("w_00000", {"i": 2, "training_iteration": 2}))
+        (warning,) = [r.getMessage() for r in caplog.records if "went back" in r.getMessage()]
+        assert "iteration 1 after step 2" in warning
         writer.handle(Finish("w_00000", 0))
         writer.close_all()  # finishes go on in threads: wait for them
         (run,) = read_runs(tmp_path).values()
-        assert (run.column("i"), run.steps) == ([1, 2, 1], [1, 2, 3])
+        assert (run.column("i"), run.steps) == ([1, 2, 1, 2], [1, 2, 3, 4])
 
     def test_a_run_that_cannot_start_is_warned_and_its_rows_ignored(
         self, tmp_path: Path, caplog: pytest.LogCaptureFixture

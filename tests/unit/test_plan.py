@@ -138,3 +138,23 @@ class TestWandbSettings:
         """A "settings" value that is neither a dict nor wandb.Settings names the setting."""
         with pytest.raises(ValueError, match=r"\['settings'\] must be a wandb.Settings or a dict"):
             plan({"project": "p", "settings": "console=off"})
+
+
+def test_the_key_sent_is_the_one_saved_for_the_runs_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """settings={"base_url": ...} picks that server's `wandb login` key, as the run uses it."""
+    netrc_file = tmp_path / "netrc"
+    netrc_file.write_text(
+        f"machine api.wandb.ai\n  login user\n  password {'c' * 40}\n"
+        f"machine wandb.example:8080\n  login user\n  password {'s' * 40}\n"
+    )
+    netrc_file.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc_file))
+    monkeypatch.delenv("WANDB_API_KEY", raising=False)
+    monkeypatch.delenv("WANDB_BASE_URL", raising=False)
+    server = {"base_url": "http://wandb.example:8080"}
+    settings = WandbSettings(project="p", init_kwargs={"mode": "online", "settings": server})
+    trial = TrialIdentity(trial_id="t_1", trial_name="t_1", experiment="e", folder=str(tmp_path))
+    plan = RunPlan.resolve(settings, trial, {})
+    assert (plan.api_key, plan.base_url) == ("s" * 40, "http://wandb.example:8080")

@@ -66,3 +66,20 @@ def test_a_failed_read_is_not_remembered(tmp_path: Path) -> None:
 def test_redact() -> None:
     """Every occurrence of each secret is replaced; None and empty secrets are skipped."""
     assert redact(f"a {KEY} b {KEY}", KEY, None, "") == "a <redacted> b <redacted>"
+
+
+def test_the_key_is_the_one_saved_for_the_runs_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """settings={"base_url": ...}: the netrc entry of that server, not of WANDB_BASE_URL's."""
+    netrc_file = tmp_path / "netrc"
+    netrc_file.write_text(
+        f"machine api.wandb.ai\n  login user\n  password {'c' * 40}\n"
+        f"machine wandb.example:8080\n  login user\n  password {'s' * 40}\n"
+    )
+    netrc_file.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc_file))
+    monkeypatch.delenv("WANDB_API_KEY", raising=False)
+    monkeypatch.delenv("WANDB_BASE_URL", raising=False)
+    assert resolve_api_key(None, None) == "c" * 40
+    assert resolve_api_key(None, None, base_url="http://wandb.example:8080") == "s" * 40

@@ -67,7 +67,8 @@ def resolve_key(
     A key file that is named is read (once per process) in every mode, so a
     wrong path fails before any trial whether or not this run goes online.
     """
-    key = resolve_api_key(settings.api_key, settings.api_key_file, shared_keys)
+    base_url = _user_wandb_settings(settings.init_kwargs.get("settings")).get("base_url")
+    key = resolve_api_key(settings.api_key, settings.api_key_file, shared_keys, base_url=base_url)
     if mode in ("offline", "disabled"):
         return None
     if key is None:

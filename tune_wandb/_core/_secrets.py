@@ -75,15 +75,15 @@ def read_key_file(path: str, shared: SharedKeys = no_shared_keys) -> str:
     )
 
 
-def netrc_api_key() -> str | None:
-    """The key saved by ``wandb login`` for the current base URL, if any.
+def netrc_api_key(base_url: str | None = None) -> str | None:
+    """The key saved by ``wandb login`` for ``base_url`` (else ``WANDB_BASE_URL``'s), if any.
 
     Read as every wandb release writes it, with the standard library: the file
     ``NETRC`` names, else ``~/.netrc`` (``~/_netrc`` on Windows), where the
     machine is the server's ``host[:port]`` and the password is the key.
     (wandb's own reader moved between releases: ``wandb.sdk.lib.wbauth`` is 0.31's.)
     """
-    netloc = urlsplit(os.environ.get("WANDB_BASE_URL", DEFAULT_BASE_URL)).netloc
+    netloc = urlsplit(base_url or os.environ.get("WANDB_BASE_URL", DEFAULT_BASE_URL)).netloc
     try:
         entry = netrc.netrc(_netrc_path()).authenticators(netloc) if netloc else None
     except (OSError, netrc.NetrcParseError):  # a broken netrc means "no key there"
@@ -102,17 +102,23 @@ def _netrc_path() -> Path:
 
 
 def resolve_api_key(
-    api_key: str | None, api_key_file: str | None, shared: SharedKeys = no_shared_keys
+    api_key: str | None,
+    api_key_file: str | None,
+    shared: SharedKeys = no_shared_keys,
+    *,
+    base_url: str | None = None,
 ) -> str | None:
     """The key from, in order: ``api_key``, ``api_key_file``, ``WANDB_API_KEY``, ``wandb login``.
 
     ``shared`` finds the key the driver shared, on a node that has none of its own.
+    ``base_url`` is the server the run talks to (``settings={"base_url": ...}``):
+    ``wandb login`` saved one key per server, and the run's is the one to send.
     """
     if api_key:
         return api_key.strip()
     if api_key_file:
         return read_key_file(api_key_file, shared)
-    return os.environ.get("WANDB_API_KEY") or netrc_api_key() or shared(AMBIENT)
+    return os.environ.get("WANDB_API_KEY") or netrc_api_key(base_url) or shared(AMBIENT)
 
 
 _warned_about_key_in_config = False

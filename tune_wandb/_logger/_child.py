@@ -120,6 +120,7 @@ def serve(address: str, authkey: bytes) -> None:
                 op = None
             if isinstance(op, Close):
                 writer.close_all()
+                to_driver.put_nowait(("records", writer.records))  # again, all at once
                 to_driver.put_nowait(("closed", seq))
                 _end_service(writer)
                 return

@@ -37,6 +37,9 @@ class OpenTrial:
     #: The trial config as last reported (as sent, and as logged), to see PBT change it.
     raw_config: Mapping[str, Any] | None = None
     config: dict[str, Any] | None = None
+    #: The trial went back to an earlier iteration (a retry or restore from an
+    #: earlier checkpoint), and this was said.
+    went_back: bool = False
 
 
 @attrs.define
@@ -133,6 +136,17 @@ class RunWriter:
         iteration = result.get("training_iteration")
         last = max(session.next_step - 1, 0)  # a new run: iteration 1 is step 1
         step = iteration if isinstance(iteration, int) and iteration > last else last + 1
+        if isinstance(iteration, int) and iteration <= last and not held.went_back:
+            held.went_back = True
+            logger.warning(
+                "tune-wandb: trial %r went back to iteration %d after step %d (retried or "
+                "restored from an earlier checkpoint). Its run keeps every row: the "
+                "repeated iterations follow at later steps, and tune/training_iteration "
+                "says which they are (a W&B run cannot go back in steps).",
+                session.plan.trial_id,
+                iteration,
+                last,
+            )
         session.log_row(cleaned.metrics, step, warn=held.cleaner.warn_once)
 
     @staticmethod

@@ -27,6 +27,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -46,12 +47,19 @@ _GRACE_S: Final = 30.0
 def hand_off(
     run_dir: str,
     *,
+    run: tuple[str, str, str],
+    exit_code: int,
     record_file: str,
     timeout: float,
     api_key: str | None,
     base_url: str | None,
 ) -> None:
-    """Start the watcher of the run in ``run_dir`` (this process is the trial's)."""
+    """Start the watcher of the run in ``run_dir`` (this process is the trial's).
+
+    ``run`` is the run's entity, project and id, and ``exit_code`` the one it is
+    being finished with: a transaction log cut off before its last record
+    uploads as a crashed run, which the watcher then marks finished with it.
+    """
     env = without_service(dict(os.environ))  # the watcher's wandb sync starts its own
     env["WANDB_MODE"] = "online"
     env.pop("WANDB_SILENT", None)  # what wandb sync says goes to the watcher's log
@@ -61,6 +69,7 @@ def hand_off(
         env["WANDB_BASE_URL"] = base_url
     arguments = [sys.executable, __file__, "--detach", "--pid", str(os.getpid())]
     arguments += ["--run-dir", run_dir, "--record", record_file, "--timeout", f"{timeout:g}"]
+    arguments += ["--run", "/".join(run), "--exit-code", str(exit_code)]
     # The middle process starts the watcher in a session of its own and exits: the
     # watcher is then nobody's child here, which is what lets it outlive the worker.
     subprocess.run(
@@ -91,7 +100,27 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def watch(pid: int, run_dir: Path, record: Path, timeout: float) -> str:
+#: Marks a synced run finished with the exit code its trial meant (wandb's public API).
+_MARK_FINISHED = """
+import sys, tempfile, wandb
+entity, project, run_id = sys.argv[1].split("/", 2)
+with tempfile.TemporaryDirectory() as folder:
+    settings = wandb.Settings(silent=True, console="off", x_disable_stats=True,
+                              x_disable_meta=True, x_save_requirements=False)
+    run = wandb.init(entity=entity or None, project=project, id=run_id, resume="allow",
+                     dir=folder, settings=settings)
+    run.finish(exit_code=int(sys.argv[2]))
+"""
+
+
+def watch(
+    pid: int,
+    run_dir: Path,
+    record: Path,
+    timeout: float,
+    run: str | None = None,
+    exit_code: int | None = None,
+) -> str:
     """Wait for the trial's finish or its end; upload the run if it did not make it."""
     deadline = time.monotonic() + timeout + _GRACE_S
     while time.monotonic() < deadline:
@@ -115,7 +144,22 @@ def watch(pid: int, run_dir: Path, record: Path, timeout: float) -> str:
     if done.returncode != 0 or not any(run_dir.glob("*.wandb.synced")):
         tail = " ".join(said.split())[-500:]
         return f"not uploaded ({tail}); {_retry(run_dir)}"
-    return "uploaded after the trial's process ended"
+    if run is None or exit_code is None:
+        return "uploaded after the trial's process ended"
+    try:
+        marked = subprocess.run(
+            [sys.executable, "-c", _MARK_FINISHED, run, str(exit_code)],
+            capture_output=True,
+            text=True,
+            timeout=max(timeout, 10.0),
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        marked = None
+    if marked is None or marked.returncode != 0:
+        tail = " ".join((marked.stderr if marked else "timed out").split())[-300:]
+        return f"uploaded after the trial's process ended; its exit code was not set ({tail})"
+    return f"uploaded after the trial's process ended, and finished with exit code {exit_code}"
 
 
 def _retry(run_dir: Path) -> str:
@@ -129,6 +173,8 @@ def _main(argv: list[str], env: Mapping[str, str]) -> int:
     parser.add_argument("--run-dir", required=True)
     parser.add_argument("--record", required=True)
     parser.add_argument("--timeout", type=float, required=True)
+    parser.add_argument("--run")
+    parser.add_argument("--exit-code", type=int)
     args = parser.parse_args(argv)
     if args.detach:
         rest = [a for a in argv if a != "--detach"]
@@ -141,8 +187,14 @@ def _main(argv: list[str], env: Mapping[str, str]) -> int:
             stderr=subprocess.DEVNULL,
         )
         return 0
-    run_dir = Path(args.run_dir)
-    outcome = watch(args.pid, run_dir, run_dir / args.record, args.timeout)
+    run_dir = Path(args.run_dir).resolve()
+    # wandb writes its own logs under ./wandb: a folder of the watcher's, not the trial's.
+    with tempfile.TemporaryDirectory(prefix="tune-wandb-handoff-") as scratch:
+        os.chdir(scratch)
+        outcome = watch(
+            args.pid, run_dir, run_dir / args.record, args.timeout, args.run, args.exit_code
+        )
+        os.chdir(run_dir)
     try:
         with (run_dir / LOG_FILE).open("a") as log:
             log.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {outcome}\n")

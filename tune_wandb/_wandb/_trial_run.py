@@ -169,8 +169,11 @@ class TrialRun:
         if not discard and not is_offline(session.run):
             # Tune may end this process before the upload is done: a watcher that
             # outlives it finishes the job from the transaction log.
+            run = session.run
             hand_off(
-                session.run.settings.sync_dir,
+                run.settings.sync_dir,
+                run=(run.entity or "", run.project or "", run.id),
+                exit_code=exit_code,
                 record_file=RECORD_FILE,
                 timeout=self.plan.upload_timeout,
                 api_key=self.plan.api_key,
