@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import wandb
 from ray import tune
 
-import wandb
 from tests.test_online import online
 from tests.wandb_reader import read_runs
 from tests.wire import (

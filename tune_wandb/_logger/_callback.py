@@ -37,9 +37,8 @@ from tune_wandb._ray._experiment import find_experiment, share_experiment
 from tune_wandb._wandb._media import read_media
 
 if TYPE_CHECKING:
-    from ray.tune.experiment import Trial
-
     import wandb
+    from ray.tune.experiment import Trial
 
 logger = logging.getLogger("tune_wandb")
 

@@ -30,10 +30,9 @@ from tune_wandb._ray._compat import ControllerHooks
 from tune_wandb._wandb._session import RunSession
 
 if TYPE_CHECKING:
+    import wandb
     from ray.train import Checkpoint
     from ray.train.v2._internal.execution.context import TrainRunContext
-
-    import wandb
 
 logger = logging.getLogger("tune_wandb")
 
