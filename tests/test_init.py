@@ -30,9 +30,14 @@ def test_public_names() -> None:
 
 def test_missing_wandb_says_how_to_install_it(tmp_path: Path) -> None:
     """Importing tune_wandb where wandb is not installed names the pip command."""
+    # The package alone on the path: a wandb/ folder of runs in the checkout (wandb sync
+    # leaves one where it runs) would be found as a namespace package named wandb.
+    source = tmp_path / "source"
+    source.mkdir()
+    (source / "tune_wandb").symlink_to(ROOT / "tune_wandb")
     code = (
         "import sys; sys.path = [p for p in sys.path if 'site-packages' not in p]; "
-        f"sys.path.insert(0, {str(ROOT)!r}); import tune_wandb"
+        f"sys.path.insert(0, {str(source)!r}); import tune_wandb"
     )
     # Not from the checkout: a wandb/ folder of runs there would be found as a package.
     done = subprocess.run(

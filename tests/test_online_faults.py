@@ -170,9 +170,11 @@ def test_down_at_the_start_then_the_printed_sync_uploads_once(
     env.pop("WANDB_MODE")
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
     # As a user pastes it into a shell, which expands its patterns.
-    subprocess.run(command, env=env, check=True, capture_output=True, shell=True)
+    # wandb sync writes its own logs under ./wandb: run it where that harms nothing.
+    subprocess.run(command, env=env, check=True, capture_output=True, shell=True, cwd=results)
     sent = len(wire.requests)
-    subprocess.run(command, env=env, check=True, capture_output=True, shell=True)
+    # wandb sync writes its own logs under ./wandb: run it where that harms nothing.
+    subprocess.run(command, env=env, check=True, capture_output=True, shell=True, cwd=results)
     assert len(wire.requests) - sent < 5  # the second sync only looked: no run sent again
     runs = sent_runs(wire.requests)
     trial_ids = {t.trial_id for t in analysis.trials}
