@@ -10,6 +10,7 @@ import pytest
 import wandb
 
 from tests.helpers import KEY
+from tests.unit.test_secrets import two_servers_netrc
 from tune_wandb import WandbSettings
 from tune_wandb._core._identity import TrialIdentity
 from tune_wandb._core._plan import FLUSH_INTERVAL, RunPlan, check_environment, flushes_every_second
@@ -144,15 +145,7 @@ def test_the_key_sent_is_the_one_saved_for_the_runs_server(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """settings={"base_url": ...} picks that server's `wandb login` key, as the run uses it."""
-    netrc_file = tmp_path / "netrc"
-    netrc_file.write_text(
-        f"machine api.wandb.ai\n  login user\n  password {'c' * 40}\n"
-        f"machine wandb.example:8080\n  login user\n  password {'s' * 40}\n"
-    )
-    netrc_file.chmod(0o600)
-    monkeypatch.setenv("NETRC", str(netrc_file))
-    monkeypatch.delenv("WANDB_API_KEY", raising=False)
-    monkeypatch.delenv("WANDB_BASE_URL", raising=False)
+    two_servers_netrc(tmp_path, monkeypatch)
     server = {"base_url": "http://wandb.example:8080"}
     settings = WandbSettings(project="p", init_kwargs={"mode": "online", "settings": server})
     trial = TrialIdentity(trial_id="t_1", trial_name="t_1", experiment="e", folder=str(tmp_path))

@@ -68,10 +68,8 @@ def test_redact() -> None:
     assert redact(f"a {KEY} b {KEY}", KEY, None, "") == "a <redacted> b <redacted>"
 
 
-def test_the_key_is_the_one_saved_for_the_runs_server(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """settings={"base_url": ...}: the netrc entry of that server, not of WANDB_BASE_URL's."""
+def two_servers_netrc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A netrc with a key for api.wandb.ai ("c" * 40) and for wandb.example:8080 ("s" * 40)."""
     netrc_file = tmp_path / "netrc"
     netrc_file.write_text(
         f"machine api.wandb.ai\n  login user\n  password {'c' * 40}\n"
@@ -81,5 +79,12 @@ def test_the_key_is_the_one_saved_for_the_runs_server(
     monkeypatch.setenv("NETRC", str(netrc_file))
     monkeypatch.delenv("WANDB_API_KEY", raising=False)
     monkeypatch.delenv("WANDB_BASE_URL", raising=False)
+
+
+def test_the_key_is_the_one_saved_for_the_runs_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """settings={"base_url": ...}: the netrc entry of that server, not of WANDB_BASE_URL's."""
+    two_servers_netrc(tmp_path, monkeypatch)
     assert resolve_api_key(None, None) == "c" * 40
     assert resolve_api_key(None, None, base_url="http://wandb.example:8080") == "s" * 40
