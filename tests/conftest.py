@@ -56,6 +56,8 @@ OLDEST = (
     "tests/test_run.py",  # the offline fallback, wandb's service releasing a failed id
     "tests/test_writer.py::test_rows_lost_to_a_dead_service_are_counted",
     "tests/test_dropin.py",  # the Ray 1 page's script and Ray 2's callback script
+    "tests/test_lineage.py",  # PBT's _exploit, wrapped
+    "tests/test_console.py::test_each_trials_lines_are_in_its_own_run",  # output records
     # One run of each entry point: wandb.init(reinit=...), Tune's trial lifecycle.
     "tests/test_logger.py::TestRuns::test_one_run_per_trial_with_every_row",
     "tests/test_mixin.py::TestDecorator::test_seed_example_gives_one_correct_run_per_trial",

@@ -138,7 +138,7 @@ class TestRuns:
         caplog: pytest.LogCaptureFixture,
         capsys: pytest.CaptureFixture[str],
     ) -> None:
-        """Logger and mixin: one run per trial (the mixin's), in logger.runs and the summary."""
+        """Logger and mixin: one run per trial (the mixin's, with Tune's rows), in logger.runs."""
         logger = WandbLogger()
         with caplog.at_level(logging.WARNING, logger="tune_wandb"):
             tune_run(
@@ -148,11 +148,18 @@ class TestRuns:
             )
         runs = read_runs(results)
         assert [run.column("it") for run in runs.values()] == [[1, 2, 3, 4]] * 2
+        # Tune's results, which reach the logger, are in the mixin's run under tune/.
+        for run in runs.values():
+            assert run.column("tune/training_iteration") == [1, 2, 3, 4]
+            assert run.column("tune/a") == [run.config["a"]] * 4
+            assert "tune/time_total_s" in run.history[-1]
+            assert run.summary["tune/stop_reason"] == "completed"  # as the logger saw it
         assert sorted(logger.runs) == sorted(runs)
         assert {r.sync_dir for r in logger.runs.values()} == {
             str(r.path.parent) for r in runs.values()
         }
-        assert all(r.rows == 4 and r.exit_code == 0 for r in logger.runs.values())
+        # Each trial's 4 rows of its own and 4 of Tune's.
+        assert all(r.rows == 8 and r.exit_code == 0 for r in logger.runs.values())
         (said,) = [r.getMessage() for r in caplog.records if "use the W&B mixin" in r.getMessage()]
         assert said.startswith("tune-wandb: 2 trial(s) use the W&B mixin")
         printed = capsys.readouterr().out
@@ -161,6 +168,20 @@ class TestRuns:
         experiment = read_experiment_runs(results)[0].path.parent
         folders = sync_pattern([str(r.path.parent) for r in runs.values()])
         assert upload == f"Upload all:  wandb sync {folders} {experiment}"
+
+    def test_a_mixin_trial_stopped_by_tune_says_why_in_its_run(
+        self, tune_run: Any, results: Path
+    ) -> None:
+        """Beside the logger, a mixin run stopped by Tune's stop criteria is marked so."""
+        tune_run(
+            Counter,
+            config={"a": 1, "wandb": {"project": "p"}},
+            stop={"training_iteration": 2},
+            callbacks=[WandbLogger()],
+        )
+        (run,) = read_runs(results).values()
+        assert run.column("tune/training_iteration") == [1, 2]
+        assert (run.exit_code, run.summary["tune/stop_reason"]) == (0, "stop-criteria")
 
 
 class TestSettings:

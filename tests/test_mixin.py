@@ -21,7 +21,7 @@ from tests.helpers import (
     trial_ids,
 )
 from tests.wandb_reader import read_run_logs, read_runs
-from tune_wandb import WandbTrainableMixin, wandb_mixin
+from tune_wandb import WandbLogger, WandbTrainableMixin, wandb_mixin
 from tune_wandb._core._plan import FLUSH_INTERVAL, flushes_every_second
 
 WANDB = {"project": "mixin-tests"}
@@ -122,6 +122,19 @@ class TestDecorator:
             assert run.config == {"a": trial.config["a"], "b": 4}
             assert run.column("loss") == [trial.config["a"] + 4] * 10
             assert run.exit_code == 0
+            # Without a WandbLogger, the run holds the user's rows alone.
+            assert not [key for row in run.history for key in row if key.startswith("tune/")]
+
+    def test_beside_the_logger_tunes_results_are_rows_under_tune(
+        self, tune_run: Any, results: Path
+    ) -> None:
+        """Beside WandbLogger, what the function reports to Tune is in its run under tune/."""
+        tune_run(logs_i, config={"wandb": WANDB}, callbacks=[WandbLogger(summary=False)])
+        (run,) = read_runs(results).values()
+        assert run.column("i") == [0, 1, 2]
+        assert run.column("tune/i") == [0, 1, 2]
+        assert run.column("tune/training_iteration") == [1, 2, 3]
+        assert (run.exit_code, run.summary["tune/stop_reason"]) == (0, "completed")
 
     def test_keeps_the_function_name(self) -> None:
         """The generated Trainable is named after the function, for Tune's output."""

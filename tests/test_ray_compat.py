@@ -36,6 +36,26 @@ def test_a_schedulers_metric_and_budget() -> None:
     assert _compat.scheduler_budget(object()) is None
 
 
+def test_pbts_exploit_is_wrapped_once_and_other_schedulers_left_alone() -> None:
+    """PBT's _exploit is wrapped on the instance (again: replaced, not stacked); ASHA's not.
+
+    What the wrapper hears in a real experiment is tested in tests/test_lineage.py.
+    """
+    from ray.tune.schedulers import PopulationBasedTraining
+
+    assert not _compat.watch_exploits(ASHAScheduler(), lambda *args: None)
+    pbt = PopulationBasedTraining(
+        metric="score", mode="max", perturbation_interval=1, hyperparam_mutations={"lr": [1, 2]}
+    )
+    original = pbt._exploit
+    assert _compat.watch_exploits(pbt, lambda *args: None)
+    first = pbt._exploit
+    assert _compat.watch_exploits(pbt, lambda *args: None)
+    assert pbt._exploit is not first
+    assert pbt._exploit.__dict__["_tune_wandb_original"] == original
+    assert type(pbt)._exploit is PopulationBasedTraining._exploit  # the class is untouched
+
+
 def test_the_store_keeps_a_value_per_job(ray_session: None) -> None:
     """A value put under this job's entry is read back, then forgotten."""
     entry = _compat.job_store_entry("compat-test")

@@ -73,3 +73,21 @@ def test_a_media_objects_file_can_be_moved(tmp_path: Path) -> None:
     copy.write_bytes(Path(_compat.media_path(found)).read_bytes())
     _compat.set_media_path(found, str(copy))
     assert _compat.media_path(image) == str(copy)
+
+
+def test_console_lines_reach_the_runs_output(tmp_path: Path) -> None:
+    """A line written as stdout or stderr is in the run's console output, as W&B reads it."""
+    run = wandb.init(
+        project="compat",
+        dir=str(tmp_path),
+        mode="offline",
+        reinit="finish_previous",
+        settings=wandb.Settings(console="off"),
+    )
+    try:
+        _compat.write_output(run, "stdout", "to stdout\n")
+        _compat.write_output(run, "stderr", "to stderr\n")
+    finally:
+        run.finish()
+    (logged,) = read_runs(tmp_path).values()
+    assert logged.output == [("STDOUT", "to stdout\n"), ("STDERR", "to stderr\n")]

@@ -33,6 +33,13 @@ class RunLog:
     job_type: str = ""
     summary: dict[str, Any] = attrs.field(factory=dict)
     artifacts: list[dict[str, Any]] = attrs.field(factory=list)
+    #: Console output records: ``("STDOUT" | "STDERR", line)``, in order.
+    output: list[tuple[str, str]] = attrs.field(factory=list)
+
+    @property
+    def printed(self) -> str:
+        """The run's console output as one text (both streams, in order)."""
+        return "".join(line for _, line in self.output)
 
     @property
     def metrics(self) -> list[dict[str, Any]]:
@@ -63,6 +70,7 @@ def read_run(path: Path) -> RunLog:
     exit_code: int | None = None
     summary: dict[str, Any] = {}
     artifacts: list[dict[str, Any]] = []
+    output: list[tuple[str, str]] = []
     for line in out.splitlines():
         record = json.loads(line)
         kind = record["type"]
@@ -79,6 +87,8 @@ def read_run(path: Path) -> RunLog:
             artifacts.append(record["artifact"])
         elif kind == "exit":
             exit_code = int(record["exit"].get("exit_code", 0))
+        elif kind == "output":  # STDERR is the enum's zero, which the JSON leaves out
+            output.append((record["output"].get("output_type", "STDERR"), record["output"]["line"]))
     config.pop("_wandb", None)
     return RunLog(
         path=path,
@@ -93,6 +103,7 @@ def read_run(path: Path) -> RunLog:
         job_type=run.get("job_type", ""),
         summary=summary,
         artifacts=artifacts,
+        output=output,
     )
 
 

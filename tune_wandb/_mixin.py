@@ -22,9 +22,16 @@ from tune_wandb._core._identity import TrialIdentity
 from tune_wandb._core._plan import resolve_mode
 from tune_wandb._core._prepare import EntryPoint, check, mark_writes_own_run, prepare
 from tune_wandb._core._settings import WandbSettings, without_settings
+from tune_wandb._core._tune_rows import TuneRows
 from tune_wandb._ray import _compat
 from tune_wandb._ray._cluster_store import share_with_cluster, shared_key
-from tune_wandb._ray._experiment import find_experiment, share_experiment, shared_experiment
+from tune_wandb._ray._experiment import (
+    find_experiment,
+    logger_beside,
+    share_experiment,
+    shared_experiment,
+    shared_stop_reason,
+)
 from tune_wandb._wandb._trial_run import TrialRun
 
 if TYPE_CHECKING:
@@ -32,6 +39,8 @@ if TYPE_CHECKING:
     from ray.tune.execution.placement_groups import PlacementGroupFactory
     from ray.tune.trainable.function_trainable import FunctionTrainable
     from wandb.sdk.wandb_run import Run
+
+    from tune_wandb._core._records import StopReason
 
     # For the type checker the mixin is a Trainable, so its calls to Trainable's
     # methods (super().train(), self.trial_id) are checked; at run time it is a
@@ -169,15 +178,14 @@ class WandbTrainableMixin(_Base):
         try:
             result = super().train()
             held = self._wandb_open
-            last = result.get("done") or _compat.function_returned(result)
+            returned = _compat.function_returned(result)  # Tune's copy of the last result
+            if held is not None and not returned:
+                held.reported(result)
+            last = result.get("done") or returned
             if held is not None and (last or held.start_failed()):
                 held.run  # noqa: B018 - waits for the start; raises what it raised
-            if (
-                held is not None
-                and self._wandb_finish_at_done
-                and _compat.function_returned(result)
-            ):
-                self._wandb_end(exit_code=0)
+            if held is not None and self._wandb_finish_at_done and returned:
+                self._wandb_end(exit_code=0, stop_reason="completed")
             return result
         except BaseException as error:
             self._wandb_end(exit_code=1, error=error)
@@ -198,7 +206,7 @@ class WandbTrainableMixin(_Base):
             self._wandb_end(exit_code=1, error=error)
             raise
         finally:
-            self._wandb_end(exit_code=0)
+            self._wandb_end(exit_code=0, stop_reason=self._wandb_stop_reason())
             _teardown_service()
 
     # -- internals ---------------------------------------------------------
@@ -223,8 +231,12 @@ class WandbTrainableMixin(_Base):
             experiment=facts,
             shared_keys=shared_key,
         )
+        beside = logger_beside(identity.experiment)
         self._wandb_open = TrialRun.start(
-            plan, checkpoints=settings.checkpoint_mode, explicit=bool(settings.summary_metric)
+            plan,
+            checkpoints=settings.checkpoint_mode,
+            explicit=bool(settings.summary_metric),
+            tune_rows=TuneRows.for_trial(self.trial_id, plan.excludes) if beside else None,
         )
         self._wandb_run_trial = self.trial_id
         self._wandb_trained = False
@@ -235,11 +247,31 @@ class WandbTrainableMixin(_Base):
             self._wandb_open.confirm()
         self._wandb_trained = True
 
-    def _wandb_end(self, *, exit_code: int, error: BaseException | None = None) -> None:
+    def _wandb_stop_reason(self) -> StopReason | None:
+        """Why Tune ended the trial, as a ``WandbLogger`` beside the mixin said."""
+        held = self._wandb_open
+        if held is None or held.tune_rows is None or self._wandb_run_trial is None:
+            return None
+        return shared_stop_reason(self._wandb_run_trial)
+
+    def _wandb_end(
+        self,
+        *,
+        exit_code: int,
+        error: BaseException | None = None,
+        stop_reason: StopReason | None = None,
+    ) -> None:
         held, self._wandb_open = self._wandb_open, None
         if held is not None:
             failure = None if error is None else Failure.from_exception(error)
-            held.finish(exit_code, discard=not self._wandb_trained, failure=failure)
+            if failure is not None:
+                stop_reason = "error"
+            held.finish(
+                exit_code,
+                discard=not self._wandb_trained,
+                failure=failure,
+                stop_reason=stop_reason if held.tune_rows is not None else None,
+            )
 
 
 def _teardown_service() -> None:

@@ -45,6 +45,7 @@ class WandbConfig(TypedDict, total=False):
     image_kwargs: dict[str, Any]
     video_kwargs: dict[str, Any]
     upload_checkpoints: bool | Literal["all", "best", "end"]
+    log_console: bool
     # the seed's names for id and name
     run_id: str
     run_name: str

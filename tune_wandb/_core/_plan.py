@@ -59,6 +59,18 @@ def resolve_project(settings: WandbSettings) -> str:
     return project
 
 
+def _known_keys(settings: WandbSettings, shared_keys: SharedKeys) -> tuple[str, ...]:
+    """The API key the settings lead to, whatever the mode; none if there is none."""
+    base_url = _user_wandb_settings(settings.init_kwargs.get("settings")).get("base_url")
+    try:
+        key = resolve_api_key(
+            settings.api_key, settings.api_key_file, shared_keys, base_url=base_url
+        )
+    except Exception:  # noqa: BLE001 - resolve_key reports a bad key file; nothing to mask
+        return ()
+    return (key,) if key else ()
+
+
 def resolve_key(
     settings: WandbSettings, mode: str, *, shared_keys: SharedKeys = no_shared_keys
 ) -> str | None:
@@ -211,6 +223,12 @@ class RunPlan:
     #: The metric whose best value the summary holds, as logged, and ``min``/``max``.
     summary_metric: str | None = None
     summary_mode: str = "min"
+    #: Capture the trial's console output into the run (where the run is written in the
+    #: trial's process; not when the user gave wandb a ``console`` setting of their own).
+    log_console: bool = False
+    #: What is masked in captured console output: the API key, in every mode (an
+    #: offline run's output is uploaded later, with ``wandb sync``).
+    secrets: tuple[str, ...] = attrs.field(default=(), repr=False)
 
     @classmethod
     def resolve(
@@ -288,6 +306,8 @@ class RunPlan:
                 None if best_metric is None else logged_name(best_metric, tune_prefix=tune_prefix)
             ),
             summary_mode=best_mode,
+            log_console=settings.log_console and "console" not in user,
+            secrets=_known_keys(settings, shared_keys),
         )
 
     @property

@@ -44,6 +44,7 @@ OWN_KEYS: Final = frozenset(
         "image_kwargs",
         "video_kwargs",
         "upload_checkpoints",
+        "log_console",
     }
 )
 
@@ -224,6 +225,12 @@ class WandbSettings:
     #: as ``WandbLogger(upload_checkpoints=...)`` does; the mixins log them from the
     #: trial's process.
     upload_checkpoints: bool | str = attrs.field(default=False)
+    #: Put the trial's console output (its prints, warnings and, for a failed trial,
+    #: the traceback) in its run's Logs tab, the API key masked. On by default: it is
+    #: the trial's story, and costs a little per printed line. The mixins and
+    #: ``setup_wandb`` capture it in the trial's process (``wandb.init``'s
+    #: ``settings={"console": ...}``, when given, takes over instead).
+    log_console: bool = attrs.field(default=True, validator=_check_bool)
     #: Every other key, passed on to ``wandb.init()``.
     init_kwargs: dict[str, Any] = attrs.field(
         factory=dict, converter=_to_dict, validator=_check_init_kwargs

@@ -24,6 +24,7 @@ from tune_wandb._core._checkpoint_policy import CheckpointPicker
 from tune_wandb._core._experiment import ExperimentFacts
 from tune_wandb._core._failure import Failure
 from tune_wandb._core._identity import TrialIdentity
+from tune_wandb._core._lineage import Exploit
 from tune_wandb._core._plan import summary_metric
 from tune_wandb._core._prepare import check, prepare, writes_own_run
 from tune_wandb._core._records import RunRecord, StopReason
@@ -33,7 +34,13 @@ from tune_wandb._logger._experiment_run import experiment_op
 from tune_wandb._logger._link import WriterLink
 from tune_wandb._logger._ops import Finish, Log, Save, Start
 from tune_wandb._logger._summary import print_summary
-from tune_wandb._ray._experiment import find_experiment, share_experiment
+from tune_wandb._ray._experiment import (
+    find_experiment,
+    share_experiment,
+    share_logger,
+    share_stop_reason,
+    watch_lineage,
+)
 from tune_wandb._wandb._media import read_media
 
 if TYPE_CHECKING:
@@ -139,6 +146,9 @@ class WandbLogger(LoggerCallback):
         self._writer = WriterLink()
         self._settings: dict[str, WandbSettings] = {}
         self._mixin_trials: set[str] = set()
+        #: PBT's exploits, in order, and those whose trial has logged no row since.
+        self._exploits: list[Exploit] = []
+        self._unlogged_exploits: dict[str, Exploit] = {}
         self._pickers: dict[str, CheckpointPicker] = {}
         self._facts = ExperimentFacts()
         #: Why each trial is ending, from the last result Tune marked done.
@@ -207,6 +217,8 @@ class WandbLogger(LoggerCallback):
         """At experiment start: learn the experiment, and start the writer process."""
         self._facts = find_experiment()
         share_experiment(self._facts)  # for mixin trials' summaries
+        share_logger(self._facts)  # mixin trials log Tune's results under tune/
+        watch_lineage(self._exploited)  # PBT's exploits, which Tune tells no callback
         check(self._defaults, "logger", self._facts, environment=False)
         self._writer.start()
 
@@ -247,7 +259,13 @@ class WandbLogger(LoggerCallback):
         if trial.trial_id not in self._mixin_trials:
             # Media objects point to files in the trial's process, alive until Tune
             # stops it, which it does only after this call: read them now.
-            self._writer.submit(Log(trial.trial_id, dict(result), read_media(result)))
+            exploit = self._unlogged_exploits.pop(trial.trial_id, None)
+            self._writer.submit(Log(trial.trial_id, dict(result), read_media(result), exploit))
+
+    def _exploited(self, exploit: Exploit) -> None:
+        """PBT exploited a trial (Tune's loop): its next row records it."""
+        self._exploits.append(exploit)
+        self._unlogged_exploits[exploit.trial_id] = exploit
 
     def log_trial_save(self, trial: Trial) -> None:
         if trial.trial_id in self._mixin_trials:
@@ -268,7 +286,9 @@ class WandbLogger(LoggerCallback):
             "error" if failed else self._done_reasons.pop(trial.trial_id, "completed")
         )
         self._stop_reasons[trial.trial_id] = reason
-        if trial.trial_id not in self._mixin_trials:
+        if trial.trial_id in self._mixin_trials:
+            share_stop_reason(trial.trial_id, reason)  # the mixin's run says it at its finish
+        else:
             picker = self._pickers.pop(trial.trial_id, None)
             last = picker.ended() if picker is not None else None
             if last is not None:
@@ -319,8 +339,8 @@ class WandbLogger(LoggerCallback):
         if self._mixin_trials:
             logger.warning(
                 "tune-wandb: %d trial(s) use the W&B mixin, which writes their runs; "
-                "WandbLogger left them to it, so each trial has one run (%d found, listed "
-                "below). Log Tune's results there with wandb.log.",
+                "WandbLogger left them to it, so each trial has one run, with Tune's "
+                "results under tune/ (%d found, listed below).",
                 len(self._mixin_trials),
                 len(records),
             )
@@ -346,7 +366,14 @@ class WandbLogger(LoggerCallback):
             settings = self._settings_for(trials[0])
             earlier = {**mixins, **self._earlier}
             op = experiment_op(
-                settings, self._facts, trials, self._stop_reasons, earlier, metric, mode
+                settings,
+                self._facts,
+                trials,
+                self._stop_reasons,
+                earlier,
+                metric,
+                mode,
+                self._exploits,
             )
         except Exception as error:  # noqa: BLE001 - the trials' runs are what matters
             logger.warning("tune-wandb: no experiment run written: %s", error)

@@ -4,9 +4,10 @@ It lives in the experiment's group with job type ``tune-experiment``. Its
 config is the experiment (metric, mode, search space, search algorithm,
 scheduler, stop criteria); its ``trials`` table has one row per trial (ids,
 where its run is, status, why it stopped, best value and step, iterations,
-and each searched hyperparameter); its summary names the best trial and its
-config. Its run id is derived from the experiment's folder name, so
-``Tuner.restore`` continues the same run instead of adding one.
+the trial PBT last cloned into it, and each searched hyperparameter); its
+summary names the best trial, its config and, under PBT, its ancestry. Its
+run id is derived from the experiment's folder name, so ``Tuner.restore``
+continues the same run instead of adding one.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from tune_wandb._core._identity import TrialIdentity
+from tune_wandb._core._lineage import Exploit, ancestry, parents
 from tune_wandb._core._prepare import prepare
 from tune_wandb._core._results import run_config, serialisable
 from tune_wandb._core._settings import CONFIG_KEY, WandbSettings
@@ -43,6 +45,7 @@ FIXED_COLUMNS: Final = (
     "best",
     "best_step",
     "iterations",
+    "parent",
 )
 #: Run-specific ``wandb.init`` arguments of the logger's settings that the experiment run
 #: must not share with its trials.
@@ -77,12 +80,19 @@ class TrialFacts:
     #: Each searched hyperparameter's value, by ``evaluated_params`` key.
     params: dict[str, Any]
     config: dict[str, Any]
+    #: The trial PBT last cloned into this one, if any.
+    parent: str | None = None
 
     @classmethod
     def of(
-        cls, trial: Trial, stop_reason: StopReason | None, metric: str | None, mode: str | None
+        cls,
+        trial: Trial,
+        stop_reason: StopReason | None,
+        metric: str | None,
+        mode: str | None,
+        parent: str | None = None,
     ) -> TrialFacts:
-        """The facts of ``trial`` as Tune holds them."""
+        """The facts of ``trial`` as Tune holds them; ``parent`` as PBT's exploits say."""
         iterations = trial.last_result.get("training_iteration")
         return cls(
             trial_id=trial.trial_id,
@@ -97,6 +107,7 @@ class TrialFacts:
                 if k.split("/", 1)[0] != CONFIG_KEY
             },
             config=run_config(trial.config),
+            parent=parent,
         )
 
 
@@ -153,6 +164,7 @@ def experiment_op(
     earlier: Mapping[str, RunRecord],
     metric: str | None,
     mode: str | None,
+    exploits: Sequence[Exploit] = (),
 ) -> Experiment:
     """The writer's operation that writes the experiment run for ``trials``."""
     storage = trials[0].storage
@@ -172,12 +184,17 @@ def experiment_op(
     if metric:
         described["metric"], described["mode"] = metric, mode
     plan = prepare(settings, identity, described, entry="logger")
+    lineage = parents(exploits)
     return Experiment(
         plan=plan,
-        trials=[TrialFacts.of(t, stop_reasons.get(t.trial_id), metric, mode) for t in trials],
+        trials=[
+            TrialFacts.of(t, stop_reasons.get(t.trial_id), metric, mode, lineage.get(t.trial_id))
+            for t in trials
+        ],
         earlier=dict(earlier),
         metric=metric,
         mode=mode,
+        exploits=list(exploits),
     )
 
 
@@ -200,6 +217,7 @@ def table(
             row.best,
             row.best_step,
             row.facts.iterations,
+            row.facts.parent,
             *(row.facts.params.get(key) for _, key in params),
         ]
         for row in rows
@@ -212,8 +230,17 @@ def _cell(value: object) -> object:
     return plain if plain is None or isinstance(plain, bool | int | float | str) else str(plain)
 
 
-def summary(rows: Sequence[TrialRow], metric: str | None, mode: str | None) -> dict[str, Any]:
-    """The experiment run's summary: counts, and the best trial with its config."""
+def summary(
+    rows: Sequence[TrialRow],
+    metric: str | None,
+    mode: str | None,
+    exploits: Sequence[Exploit] = (),
+) -> dict[str, Any]:
+    """The experiment run's summary: counts, and the best trial with its config.
+
+    Under PBT, also the best trial's ancestry (``best/ancestry``): the chain of
+    clones that produced it, each with its config and the iterations it held.
+    """
     out: dict[str, Any] = {"trials/total": len(rows)}
     for row in rows:
         for key in (f"trials/{row.facts.status.lower()}", f"stop_reasons/{row.stop_reason}"):
@@ -232,4 +259,11 @@ def summary(rows: Sequence[TrialRow], metric: str | None, mode: str | None) -> d
                 "best/config": best.facts.config,
             }
         )
+        if exploits:
+            out["best/ancestry"] = ancestry(
+                best.facts.trial_id,
+                exploits,
+                last_iteration=best.facts.iterations,
+                config=best.facts.config,
+            )
     return out

@@ -14,6 +14,7 @@ import attrs
 if TYPE_CHECKING:
     from tune_wandb._core._checkpoint_policy import CheckpointVersion
     from tune_wandb._core._failure import Failure
+    from tune_wandb._core._lineage import Exploit
     from tune_wandb._core._plan import RunPlan
     from tune_wandb._core._records import RunRecord, StopReason
     from tune_wandb._logger._experiment_run import TrialFacts
@@ -33,6 +34,8 @@ class Log:
     trial_id: str
     result: Mapping[str, Any]
     files: Mapping[str, bytes] = attrs.field(factory=dict)
+    #: PBT exploited the trial before this result (its first with the new config).
+    exploit: Exploit | None = None
 
 
 @attrs.frozen
@@ -68,6 +71,8 @@ class Experiment:
     earlier: dict[str, RunRecord]
     metric: str | None
     mode: str | None
+    #: The experiment's PBT exploits, in order (the table's parents, the best's ancestry).
+    exploits: list[Exploit] = attrs.field(factory=list)
 
     @property
     def trial_id(self) -> str:

@@ -18,6 +18,7 @@ from typing import Any
 import attrs
 
 from tune_wandb._core._failure import Failure
+from tune_wandb._core._lineage import LINEAGE, PARENT, PARENT_ITERATION, Exploit
 from tune_wandb._core._records import RunRecord
 from tune_wandb._core._results import ResultCleaner, run_config
 from tune_wandb._logger._experiment_run import summary, table
@@ -40,6 +41,10 @@ class OpenTrial:
     #: The trial went back to an earlier iteration (a retry or restore from an
     #: earlier checkpoint), and this was said.
     went_back: bool = False
+    #: PBT's exploits of this trial, as its run's summary keeps them.
+    lineage: list[dict[str, Any]] = attrs.field(factory=list)
+    #: The exploit the next row records.
+    parent: Exploit | None = None
 
 
 @attrs.define
@@ -84,6 +89,8 @@ class RunWriter:
                 result, dropped = without_missing(result, missing)
                 for key, why in dropped.items():
                     held.cleaner.warn_once(key, why)
+            if op.exploit is not None:
+                self._exploited(held, op.exploit)
             self._log(held, result)
         elif isinstance(op, Save):
             held.session.log_checkpoint(op.version)
@@ -127,6 +134,11 @@ class RunWriter:
             session.perturbations += 1
             config_update = {**config_update, **changed}
             cleaned.metrics[PERTURBATIONS] = session.perturbations
+        exploit, held.parent = held.parent, None
+        if exploit is not None:
+            cleaned.metrics[PARENT] = exploit.parent_id
+            if exploit.parent_iteration is not None:
+                cleaned.metrics[PARENT_ITERATION] = exploit.parent_iteration
         if config_update:
             try:
                 session.update_config(config_update)
@@ -148,6 +160,27 @@ class RunWriter:
                 last,
             )
         session.log_row(cleaned.metrics, step, warn=held.cleaner.warn_once)
+
+    def _exploited(self, held: OpenTrial, exploit: Exploit) -> None:
+        """PBT cloned another trial into this one: the row about to be logged says which.
+
+        The row gets ``tune/parent`` and ``tune/parent_iteration``; the run's
+        summary keeps every exploit, with the configs before and after, as
+        ``tune/lineage``.
+        """
+        parent = self._trials.get(exploit.parent_id)
+        record = self.records.get(exploit.parent_id)
+        parent_run = (
+            parent.session.plan.run_id
+            if parent is not None
+            else (record.run_id if record is not None else None)
+        )
+        held.lineage.append(exploit.record(parent_run))
+        held.parent = exploit
+        try:
+            held.session.run.summary[LINEAGE] = held.lineage
+        except Exception as error:  # noqa: BLE001 - counted, reported once at finish
+            held.session.failures.record(error)
 
     @staticmethod
     def _config_changes(held: OpenTrial, config: object) -> dict[str, Any]:
@@ -211,7 +244,7 @@ class RunWriter:
             columns: list[str | int] = list(names)
             trials = wandb.Table(columns=columns, data=data, allow_mixed_types=True)
             session.log({"trials": trials}, step=0)
-            session.run.summary.update(summary(rows, op.metric, op.mode))
+            session.run.summary.update(summary(rows, op.metric, op.mode, op.exploits))
         except Exception as error:  # noqa: BLE001 - the trials' runs are written already
             logger.warning("tune-wandb: the experiment run's table was not written: %s", error)
         record = session.finish(0)

@@ -11,6 +11,7 @@ outside this module.
 - a searcher's or scheduler's metric, mode and budget (``_metric``, ``_mode``,
   ``_max_t``);
 - Ray's internal key-value store (values the driver shares with trials);
+- PBT's ``_exploit``, which tells callbacks nothing (the lineage);
 - the ``Trainable`` running the calling code, its storage and last result,
   and instance attributes that answer ``Trainable``'s calls to its own methods;
 - Tune's function trainable (``wrap_function``, ``_trainable_func``);
@@ -32,6 +33,7 @@ from tune_wandb._core._failure import MAX_TRACEBACK, Failure
 
 if TYPE_CHECKING:
     from ray.train._internal.storage import StorageContext
+    from ray.tune.experiment import Trial
     from ray.tune.trainable import Trainable
     from ray.tune.trainable.function_trainable import FunctionTrainable
 
@@ -75,6 +77,32 @@ def scheduler_budget(scheduler: object) -> int | None:
 
 
 # -- Ray's internal key-value store ---------------------------------------------------
+
+
+def watch_exploits(scheduler: object, seen: Callable[[Trial, Trial, dict[str, Any]], None]) -> bool:
+    """Have ``seen(trial, clone, before)`` hear each exploit of a PBT (or PB2) scheduler.
+
+    PBT tells callbacks nothing of an exploit. Its ``_exploit(controller, trial,
+    trial_to_clone)`` is wrapped on this one scheduler object: ``before`` is
+    the trial's config before it, and ``seen`` runs after it (the trial then
+    holds its new config), on Tune's loop. A failing ``seen`` is the
+    caller's to catch. Returns whether the scheduler exploits at all.
+    """
+    from ray.tune.schedulers import PopulationBasedTraining
+
+    if not isinstance(scheduler, PopulationBasedTraining):
+        return False
+    # A scheduler used again (a second experiment) is watched by the newest caller only.
+    original = getattr(scheduler._exploit, "_tune_wandb_original", scheduler._exploit)
+
+    def exploit(tune_controller: Any, trial: Trial, trial_to_clone: Trial) -> None:
+        before = dict(trial.config)
+        original(tune_controller, trial, trial_to_clone)
+        seen(trial, trial_to_clone, before)
+
+    exploit._tune_wandb_original = original  # type: ignore[attr-defined]  # read above
+    scheduler._exploit = exploit  # type: ignore[method-assign]  # this instance only
+    return True
 
 
 def job_store_entry(name: str) -> str | None:

@@ -9,21 +9,28 @@ user set, never failing.
 
 The metric and mode are also shared with trial processes through Ray's
 internal key-value store (:mod:`._cluster_store`), so the mixins can summarise
-the best value without being told.
+the best value without being told; so is whether a ``WandbLogger`` is in the
+experiment, so the mixins log Tune's results where the logger left them.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
-from collections.abc import Mapping
-from typing import Any, Final
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Final, cast, get_args
 
 from tune_wandb._core._experiment import ExperimentFacts
-from tune_wandb._core._results import serialisable
+from tune_wandb._core._lineage import Exploit
+from tune_wandb._core._records import StopReason
+from tune_wandb._core._results import run_config, serialisable
 from tune_wandb._core._settings import without_settings
 from tune_wandb._ray import _compat
 from tune_wandb._ray._cluster_store import share_value, shared_value
+
+if TYPE_CHECKING:
+    from ray.tune.experiment import Trial
 
 logger = logging.getLogger("tune_wandb")
 
@@ -104,6 +111,71 @@ def shared_experiment(experiment: str) -> ExperimentFacts:
         return ExperimentFacts()
     mode, metric = value.split("\t", 1)
     return ExperimentFacts(metric=metric, mode=mode or None)
+
+
+def watch_lineage(heard: Callable[[Exploit], None]) -> bool:
+    """Have ``heard`` get each PBT exploit of the ``tune.run`` call on the stack, in order.
+
+    Returns whether the experiment's scheduler exploits (PBT, PB2). A failure
+    to read one exploit costs only that exploit, never Tune's loop.
+    """
+    arguments = _compat.tune_run_arguments()
+    scheduler = arguments.get("scheduler") if arguments is not None else None
+    count = itertools.count()
+
+    def seen(trial: Trial, clone: Trial, before: dict[str, Any]) -> None:
+        try:
+            parent_iteration = clone.last_result.get("training_iteration")
+            at_iteration = trial.last_result.get("training_iteration")
+            exploit = Exploit(
+                seq=next(count),
+                trial_id=trial.trial_id,
+                parent_id=clone.trial_id,
+                parent_iteration=parent_iteration if isinstance(parent_iteration, int) else None,
+                at_iteration=at_iteration if isinstance(at_iteration, int) else None,
+                config_before=run_config(before),
+                config_after=run_config(trial.config),
+                parent_config=run_config(clone.config),
+            )
+            heard(exploit)
+        except Exception:
+            logger.warning("tune-wandb: a PBT exploit was not recorded", exc_info=True)
+
+    try:
+        return _compat.watch_exploits(scheduler, seen)
+    except Exception:
+        logger.debug("tune-wandb: PBT exploits not watched", exc_info=True)
+        return False
+
+
+def share_logger(facts: ExperimentFacts) -> None:
+    """Tell this job's mixin trials of the experiment that a ``WandbLogger`` is beside them.
+
+    The logger leaves those trials to the mixin, which then logs Tune's
+    results into its own run, under ``tune/``, as the logger would have.
+    """
+    if facts.experiment:
+        share_value(f"logger/{facts.experiment}", "1")
+
+
+def logger_beside(experiment: str) -> bool:
+    """Whether the driver said a ``WandbLogger`` runs in ``experiment`` (``share_logger``)."""
+    return shared_value(f"logger/{experiment}") == "1"
+
+
+def share_stop_reason(trial_id: str, reason: StopReason) -> None:
+    """Tell a mixin trial why Tune ended it, before Tune stops its process.
+
+    Tune calls the logger's ``log_trial_end`` before it asks the trial's actor
+    to stop, so the mixin's run, finished in ``stop()``, can say why.
+    """
+    share_value(f"stop/{trial_id}", reason)
+
+
+def shared_stop_reason(trial_id: str) -> StopReason | None:
+    """Why the driver said Tune ended ``trial_id`` (``share_stop_reason``), if it did."""
+    value = shared_value(f"stop/{trial_id}")
+    return cast("StopReason", value) if value in get_args(StopReason) else None
 
 
 def _describe_stop(stop: object) -> Any:

@@ -12,7 +12,9 @@ module.
 - the module-level run (``wandb.run``, ``wandb.log``, ...), put in place
   before ``wandb.init`` returns, and a run's ``log`` replaced;
 - where a media object's file is (``media._path``);
-- whether a run writes offline (``settings._offline``).
+- whether a run writes offline (``settings._offline``);
+- a run's console output records (``run._console_callback``), which wandb's
+  own capture writes.
 """
 
 from __future__ import annotations
@@ -147,3 +149,12 @@ def writes_offline(run: Run) -> bool:
     True for an offline run, whatever made it one (the mode, ``WANDB_MODE``).
     """
     return bool(getattr(run.settings, "_offline", False))
+
+
+def write_output(run: Run, stream: str, line: str) -> None:
+    """Add ``line`` to ``run``'s console output (W&B's Logs tab) as ``stream`` wrote it.
+
+    The same record wandb's own ``console="wrap"`` capture writes; tune-wandb
+    captures the trial's output itself, from before ``wandb.init`` returns.
+    """
+    run._console_callback(stream, line)

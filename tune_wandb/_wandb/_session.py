@@ -28,6 +28,8 @@ from tune_wandb._core._checkpoint_policy import CheckpointPicker, CheckpointVers
 from tune_wandb._core._failure import ERROR, Failure
 from tune_wandb._core._log_failures import LogFailures
 from tune_wandb._core._records import RunRecord, StopReason
+from tune_wandb._core._results import RENAMED_PREFIX
+from tune_wandb._core._tune_rows import TUNE_STEP
 from tune_wandb._wandb import _compat
 from tune_wandb._wandb._run import Reinit, finish_run, is_offline, start_run
 from tune_wandb._wandb._uploader import CheckpointUploader
@@ -73,6 +75,8 @@ class RunSession:
     _raw_log: Callable[..., None] | None = attrs.field(default=None, init=False)
     _uploader: CheckpointUploader | None = attrs.field(default=None, init=False)
     _record: RunRecord | None = attrs.field(default=None, init=False)
+    #: The ``tune/`` metrics are charted against ``tune/training_iteration``.
+    _tune_axis: bool = attrs.field(default=False, init=False)
 
     @classmethod
     def start(
@@ -189,7 +193,7 @@ class RunSession:
         if self.best is not None:
             self.best.observe(metrics, step)
 
-    def _log_values(self, metrics: dict[str, Any], step: int, warn: ValueWarning) -> None:
+    def _log_values(self, metrics: dict[str, Any], step: int | None, warn: ValueWarning) -> None:
         try:
             self._log(metrics, step=step, commit=True)
             return
@@ -209,6 +213,30 @@ class RunSession:
                     f"({type(error).__name__}: {error})",
                 )
         self._log({}, step=step, commit=True)
+
+    def log_tune_row(self, row: dict[str, Any], *, warn: ValueWarning) -> None:
+        """Log Tune's result as its own row (:mod:`tune_wandb._core._tune_rows`).
+
+        The first one has W&B chart every ``tune/`` metric against
+        ``tune/training_iteration``, so rows the user logs between them do not
+        stretch Tune's charts. A value W&B refuses costs only itself (``warn``).
+        """
+        if not row or self.failures.skipped():
+            return
+        if not self._tune_axis:
+            self._tune_axis = True
+            try:
+                self.run.define_metric(TUNE_STEP)
+                self.run.define_metric(RENAMED_PREFIX + "*", step_metric=TUNE_STEP)
+            except Exception as error:  # noqa: BLE001 - a chart nicety never fails a run
+                logger.debug("tune-wandb: tune/ axis not defined: %s", error)
+        try:
+            self._log_values(row, None, warn)
+        except Exception as error:  # noqa: BLE001 - counted, reported once at finish
+            self.failures.record(error)
+            return
+        self.failures.logged += 1
+        self.next_step += 1
 
     def update_config(self, changes: Mapping[str, Any]) -> None:
         """Change the run's config (PBT changed the trial's); raises what W&B raised."""

@@ -20,6 +20,7 @@ import attrs
 from tune_wandb._core._checkpoint_files import Checkpoint, CheckpointFiles
 from tune_wandb._core._records import RECORD_FILE
 from tune_wandb._wandb import _compat, _provisional
+from tune_wandb._wandb._console import CAPTURE
 from tune_wandb._wandb._handoff import hand_off
 from tune_wandb._wandb._run import is_offline
 from tune_wandb._wandb._session import RunSession
@@ -31,7 +32,8 @@ if TYPE_CHECKING:
     from tune_wandb._core._checkpoint_mode import CheckpointMode
     from tune_wandb._core._failure import Failure
     from tune_wandb._core._plan import RunPlan
-    from tune_wandb._core._records import RunRecord
+    from tune_wandb._core._records import RunRecord, StopReason
+    from tune_wandb._core._tune_rows import TuneRows
 
 logger = logging.getLogger("tune_wandb")
 
@@ -53,6 +55,8 @@ class TrialRun:
     explicit: bool = False
     #: ``upload_checkpoints``, when set.
     checkpoints: CheckpointMode | None = None
+    #: Tune's results go into the run too (a ``WandbLogger`` left the trial to the mixin).
+    tune_rows: TuneRows | None = None
     #: The run as the trial sees it: a stand-in until it has started, then the same.
     handle: Run = attrs.field(init=False)
     _session: RunSession | None = attrs.field(default=None, init=False)
@@ -68,10 +72,18 @@ class TrialRun:
 
     @classmethod
     def start(
-        cls, plan: RunPlan, *, checkpoints: CheckpointMode | None, explicit: bool = False
+        cls,
+        plan: RunPlan,
+        *,
+        checkpoints: CheckpointMode | None,
+        explicit: bool = False,
+        tune_rows: TuneRows | None = None,
     ) -> TrialRun:
         """Start ``plan``'s run in a thread; ``checkpoints`` is ``upload_checkpoints``' mode."""
-        held = cls(plan=plan, explicit=explicit, checkpoints=checkpoints)
+        held = cls(plan=plan, explicit=explicit, checkpoints=checkpoints, tune_rows=tune_rows)
+        if plan.log_console:
+            # From now, before wandb.init: what the setup prints waits for the run.
+            CAPTURE.begin(secrets=plan.secrets)
         install(held.handle)
         held._starting = threading.Thread(target=held._start, name="tune-wandb-start", daemon=True)
         held._starting.start()
@@ -116,6 +128,8 @@ class TrialRun:
             return
         with self._lock:
             self._session = session
+            if self.plan.log_console:
+                CAPTURE.attach(session.run)
             for action in self._pending:
                 action(session)
             self._pending.clear()
@@ -141,6 +155,17 @@ class TrialRun:
         files, result = CheckpointFiles.of(checkpoint).secure(), dict(metrics)
         self._when_started(lambda session: session.saved(files, result))
 
+    def reported(self, result: Mapping[str, Any]) -> None:
+        """Tune's ``result`` of this trial, logged under ``tune/`` when :attr:`tune_rows` is set."""
+        rows = self.tune_rows
+        if rows is None:
+            return
+        row = rows.row(result)
+        if row:
+            self._when_started(
+                lambda session: session.log_tune_row(row, warn=rows.cleaner.warn_once)
+            )
+
     def mark_provisional(self) -> None:
         """The trial may yet train in another process (Tune's actor reuse)."""
         self._when_started(lambda session: _provisional.mark_provisional(session.run))
@@ -150,11 +175,17 @@ class TrialRun:
         self._when_started(lambda session: _provisional.confirm(session.run))
 
     def finish(
-        self, exit_code: int, *, discard: bool = False, failure: Failure | None = None
+        self,
+        exit_code: int,
+        *,
+        discard: bool = False,
+        failure: Failure | None = None,
+        stop_reason: StopReason | None = None,
     ) -> RunRecord | None:
         """Finish the run (bounded by ``upload_timeout``); ``discard`` a provisional one.
 
-        ``failure`` is why the trial failed, for the run's summary.
+        ``failure`` is why the trial failed and ``stop_reason`` why it ended,
+        where known, for the run's summary.
 
         Waits for the start first; a run that never started has nothing to
         finish. A second call returns the first call's record.
@@ -164,8 +195,13 @@ class TrialRun:
         try:
             session = self.session
         except BaseException as error:  # noqa: BLE001 - raised where the trial used the run
+            if self.plan.log_console:
+                CAPTURE.end()
             logger.warning("tune-wandb: run %r never started: %s", self.plan.run_id, error)
             return None
+        if self.plan.log_console:
+            # The last lines, and a failed trial's traceback, before the run finishes.
+            CAPTURE.end(failure.traceback if failure is not None else None)
         if not discard and not is_offline(session.run):
             # Tune may end this process before the upload is done: a watcher that
             # outlives it finishes the job from the transaction log.
@@ -179,7 +215,9 @@ class TrialRun:
                 api_key=self.plan.api_key,
                 base_url=session.run.settings.base_url,
             )
-        self._record = session.finish(exit_code, warn_best=self.explicit, failure=failure)
+        self._record = session.finish(
+            exit_code, warn_best=self.explicit, failure=failure, stop_reason=stop_reason
+        )
         if discard:
             _provisional.discard(session.run)
         else:

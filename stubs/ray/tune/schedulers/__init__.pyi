@@ -2,6 +2,7 @@ from collections.abc import Callable
 from typing import Any
 
 from _typeshed import Incomplete
+from ray.tune.experiment import Trial
 
 class TrialScheduler: ...
 
@@ -22,6 +23,8 @@ class PopulationBasedTraining(TrialScheduler):
         require_attrs: bool = True,
         synch: bool = False,
     ) -> None: ...
+    # Private: wrapped by tune_wandb._ray._compat.watch_exploits (PBT's lineage).
+    def _exploit(self, tune_controller: Any, trial: Trial, trial_to_clone: Trial) -> None: ...
 
 class AsyncHyperBandScheduler(TrialScheduler):
     def __init__(

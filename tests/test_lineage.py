@@ -1,0 +1,42 @@
+"""PBT lineage: each exploit in the trial's run, the parents in the table, the best's ancestry."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from typing import Any
+
+from tests.helpers import run_pbt
+from tests.wandb_reader import read_experiment_runs, read_runs, read_table
+
+
+def test_each_exploit_is_in_its_run_and_the_experiment_run(tune_run: Any, results: Path) -> None:
+    """Each exploit names the trial cloned in the row and summary; the table and ancestry agree."""
+    analysis = run_pbt(tune_run)
+    trial_ids = {trial.trial_id for trial in analysis.trials}
+    runs = {run.config["trial_id"]: run for run in read_runs(results).values()}
+    exploited = {t: run for t, run in runs.items() if run.summary.get("tune/lineage")}
+    assert exploited, "PBT exploited no trial"
+    for trial_id, run in exploited.items():
+        lineage = run.summary["tune/lineage"]
+        assert len(lineage) == run.summary["tune/perturbations"]
+        assert {e["parent"] for e in lineage} == trial_ids - {trial_id}
+        # The row after each exploit names the parent and the iteration it took.
+        assert run.column("tune/parent") == [e["parent"] for e in lineage]
+        assert run.column("tune/parent_iteration") == [e["parent_iteration"] for e in lineage]
+        for e in lineage:
+            assert e["parent_run"] == runs[e["parent"]].run_id
+            assert e["config_after"]["lr"] in (0.1, 0.5, 1.0, 2.0)
+            assert e["config_before"] != e["config_after"] or e["config_after"]["lr"] == 0.1
+    (experiment,) = read_experiment_runs(results)
+    table = {row["trial_id"]: row for row in read_table(experiment)}
+    for trial_id, row in table.items():
+        lineage = runs[trial_id].summary.get("tune/lineage")
+        assert row["parent"] == (lineage[-1]["parent"] if lineage else None)
+    chain = experiment.summary["best/ancestry"]
+    assert chain[-1]["trial_id"] == experiment.summary["best/trial_id"]
+    assert chain[-1]["iterations"][1] == 8
+    assert chain[0]["iterations"][0] == 1
+    # Each link takes over where the one before it ended.
+    for earlier, later in itertools.pairwise(chain):
+        assert later["iterations"][0] == earlier["iterations"][1] + 1
