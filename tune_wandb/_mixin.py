@@ -32,6 +32,7 @@ from tune_wandb._ray._experiment import (
     shared_experiment,
     shared_stop_reason,
 )
+from tune_wandb._ray._resources import assigned_gpus
 from tune_wandb._wandb._trial_run import TrialRun
 
 if TYPE_CHECKING:
@@ -230,6 +231,7 @@ class WandbTrainableMixin(_Base):
             entry=self._wandb_entry,
             experiment=facts,
             shared_keys=shared_key,
+            gpus=assigned_gpus(),
         )
         beside = logger_beside(identity.experiment)
         self._wandb_open = TrialRun.start(

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
+from tune_wandb._core._gpus import stats_device_ids
 from tune_wandb._core._hooks import (
     api_key_from_hook,
     group_from_environment,
@@ -148,12 +149,17 @@ def flushes_every_second() -> bool:
     return _wandb_has_setting("x_transaction_log_flush_interval")
 
 
-def _our_wandb_settings(settings: WandbSettings, *, quiet_stats: bool) -> dict[str, Any]:
+def _our_wandb_settings(
+    settings: WandbSettings, *, quiet_stats: bool, gpus: Sequence[int | str] | None = None
+) -> dict[str, Any]:
     ours: dict[str, Any] = {
         "silent": True,
         "console": "off",
         "init_timeout": settings.init_timeout,
     }
+    device_ids = stats_device_ids(gpus)
+    if device_ids is not None and not quiet_stats:
+        ours["x_stats_gpu_device_ids"] = device_ids  # the trial's GPUs, not the node's
     if flushes_every_second():
         # wandb-core buffers a run's transaction log and writes it every 15 s by
         # default; when a trial's process dies (OOM, ray.kill) its service dies
@@ -241,6 +247,7 @@ class RunPlan:
         experiment: ExperimentFacts | None = None,
         tune_results: bool = False,
         shared_keys: SharedKeys = no_shared_keys,
+        gpus: Sequence[int | str] | None = None,
     ) -> RunPlan:
         """The plan for ``trial``'s run with ``settings``; ``config`` is its run config.
 
@@ -250,7 +257,9 @@ class RunPlan:
         ``experiment`` gives the summary metric and mode the settings leave
         out; ``tune_results`` says the run logs Tune's results (the logger),
         whose own metrics may be renamed (``tune_prefix``); ``shared_keys``
-        finds a key the driver shared with the cluster. Entry points call
+        finds a key the driver shared with the cluster; ``gpus`` are the GPUs
+        Ray assigned to the trial's process, which its system metrics sample
+        (:mod:`._gpus`). Entry points call
         :func:`tune_wandb._core._prepare.prepare`, which checks the settings first.
         """
         mode = resolve_mode(settings)
@@ -289,7 +298,7 @@ class RunPlan:
             mode=mode,
             init_kwargs=init_kwargs,
             wandb_settings={
-                **_our_wandb_settings(settings, quiet_stats=quiet_stats),
+                **_our_wandb_settings(settings, quiet_stats=quiet_stats, gpus=gpus),
                 **user,
             },
             api_key=resolve_key(settings, mode, shared_keys=shared_keys),

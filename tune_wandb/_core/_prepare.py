@@ -9,7 +9,7 @@ Train run starts for ``WandbTrainCallback``, at the call for ``setup_wandb``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
 
 import attrs
@@ -118,11 +118,13 @@ def prepare(
     entry: EntryPoint,
     experiment: ExperimentFacts | None = None,
     shared_keys: SharedKeys = no_shared_keys,
+    gpus: Sequence[int | str] | None = None,
 ) -> RunPlan:
     """The checked plan of ``identity``'s run, for ``entry``; ``config`` is its trial config.
 
     ``experiment`` gives the summary metric and mode the settings leave out;
-    ``shared_keys`` finds a key the driver shared, on a node without one.
+    ``shared_keys`` finds a key the driver shared, on a node without one;
+    ``gpus`` are the GPUs Ray assigned to the process the run is written in.
     """
     check(settings, entry, experiment, shared_keys=shared_keys)
     support = SUPPORT[entry]
@@ -134,6 +136,7 @@ def prepare(
         experiment=experiment,
         tune_results=support.tune_results,
         shared_keys=shared_keys,
+        gpus=gpus,
     )
 
 

@@ -23,6 +23,7 @@ from tune_wandb._core._settings import WandbSettings
 from tune_wandb._ray._cluster_store import shared_key
 from tune_wandb._ray._experiment import shared_experiment
 from tune_wandb._ray._hosts import find_host
+from tune_wandb._ray._resources import assigned_gpus
 from tune_wandb._wandb._compat import new_run_id
 from tune_wandb._wandb._trial_run import TrialRun
 
@@ -102,6 +103,7 @@ def setup_wandb(
             entry="setup_wandb",
             experiment=facts,
             shared_keys=shared_key,
+            gpus=assigned_gpus(),
         )
         held = TrialRun.start(
             plan, checkpoints=settings.checkpoint_mode, explicit=bool(settings.summary_metric)
