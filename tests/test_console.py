@@ -97,3 +97,12 @@ def test_setup_wandb_captures_from_its_call(tune_run: Any, results: Path) -> Non
     (run,) = read_runs(results).values()
     assert "after setup_wandb\n" in run.printed
     assert "before setup_wandb" not in run.printed  # printed before there was a run to plan
+
+
+def test_with_tunes_log_to_file_each_line_is_captured_once(tune_run: Any, results: Path) -> None:
+    """Tune's own copy of the output (log_to_file wraps sys.stdout) doubles no line."""
+    tune_run(prints, config={"a": 1, "wandb": {"project": "p"}}, log_to_file=True)
+    (run,) = read_runs(results).values()
+    assert run.printed.count("a=1 step 1\n") == 1
+    (stdout,) = results.rglob("stdout")
+    assert "a=1 step 1" in stdout.read_text()  # Tune's file still has it

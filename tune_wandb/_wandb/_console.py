@@ -133,7 +133,15 @@ class ConsoleCapture:
             original = stream.write
 
             def write(text: Any, _original: Any = original, _name: str = name) -> Any:
-                written = _original(text)
+                # A wrapped stream writing to another wrapped one (Tune's log_to_file
+                # Tee around sys.stdout) is captured once, by the outer write.
+                if getattr(self._inside, "writing", False):
+                    return _original(text)
+                self._inside.writing = True
+                try:
+                    written = _original(text)
+                finally:
+                    self._inside.writing = False
                 self.written(_name, text)
                 return written
 
