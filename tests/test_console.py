@@ -101,8 +101,11 @@ def test_setup_wandb_captures_from_its_call(tune_run: Any, results: Path) -> Non
 
 def test_with_tunes_log_to_file_each_line_is_captured_once(tune_run: Any, results: Path) -> None:
     """Tune's own copy of the output (log_to_file wraps sys.stdout) doubles no line."""
-    tune_run(prints, config={"a": 1, "wandb": {"project": "p"}}, log_to_file=True)
+    analysis = tune_run(prints, config={"a": 1, "wandb": {"project": "p"}}, log_to_file=True)
     (run,) = read_runs(results).values()
     assert run.printed.count("a=1 step 1\n") == 1
-    (stdout,) = results.rglob("stdout")
-    assert "a=1 step 1" in stdout.read_text()  # Tune's file still has it
+    (trial,) = analysis.trials
+    # Tune writes it in the trial's working folder, beside its driver-side folder.
+    local = Path(trial.local_path)
+    stdout = local.parent.parent / "working_dirs" / local.name / "stdout"
+    assert "a=1 step 1" in stdout.read_text()  # Tune's copy has it too

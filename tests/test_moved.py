@@ -34,6 +34,7 @@ def test_a_logger_pickled_by_0_1_0_keeps_its_settings() -> None:
         {"tags": ["t"]},
     )
     assert settings.checkpoint_mode == "best"
+    assert settings.log_console is True  # added since: its default
 
 
 def test_mixin_trainables_pickled_by_0_1_0_still_write_runs(tune_run: Any, results: Path) -> None:

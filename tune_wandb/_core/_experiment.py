@@ -10,9 +10,12 @@ reasons, the experiment run) reads, falling back to what the user set
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 import attrs
+
+#: A class attribute of ``WandbLogger``: the experiment's callbacks are searched for it.
+LOGGER_MARK: Final = "_tune_wandb_is_logger"
 
 
 @attrs.frozen(kw_only=True)
@@ -41,6 +44,9 @@ class ExperimentFacts:
     num_samples: int | None = None
     #: The experiment's folder name (what trials know it by), when found.
     experiment: str | None = None
+    #: A ``WandbLogger`` is among the experiment's callbacks (it leaves mixin
+    #: trials to the mixin, which then logs Tune's results too).
+    with_logger: bool = False
 
     def describe(self) -> dict[str, Any]:
         """The facts as a W&B run config: plain data only, unknown ones left out."""

@@ -240,6 +240,25 @@ class WandbSettings:
     def _check_upload_checkpoints(self, attribute: attrs.Attribute[Any], value: object) -> None:
         checkpoint_mode(value, setting=setting("upload_checkpoints"))
 
+    def __getstate__(self) -> dict[str, Any]:
+        """The fields by name (as attrs pickles them), for :meth:`__setstate__`."""
+        return {f.name: getattr(self, f.name) for f in attrs.fields(type(self))}
+
+    def __setstate__(self, state: Mapping[str, Any]) -> None:
+        """Settings pickled by an earlier release get the fields added since at their defaults.
+
+        (Tune pickles its callbacks, ``WandbLogger`` and its settings with them,
+        into the experiment's state, which ``Tuner.restore`` reads back.)
+        """
+        for field in attrs.fields(type(self)):
+            if field.name in state:
+                value = state[field.name]
+            elif isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]  # attrs' Factory is a class at run time
+                value = field.default.factory()
+            else:
+                value = field.default
+            object.__setattr__(self, field.name, value)
+
     @property
     def checkpoint_mode(self) -> CheckpointMode | None:
         """``upload_checkpoints`` as a mode (``"all"``, ``"best"``, ``"end"``), or ``None``."""

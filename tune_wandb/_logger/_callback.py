@@ -37,7 +37,6 @@ from tune_wandb._logger._summary import print_summary
 from tune_wandb._ray._experiment import (
     find_experiment,
     share_experiment,
-    share_logger,
     share_stop_reason,
     watch_lineage,
 )
@@ -101,6 +100,8 @@ class WandbLogger(LoggerCallback):
     """
 
     __module__ = "tune_wandb"  # pickles name the public path, whatever the module
+    #: Found among the experiment's callbacks (``LOGGER_MARK``): mixin trials log Tune's results.
+    _tune_wandb_is_logger = True
 
     def __init__(
         self,
@@ -217,7 +218,6 @@ class WandbLogger(LoggerCallback):
         """At experiment start: learn the experiment, and start the writer process."""
         self._facts = find_experiment()
         share_experiment(self._facts)  # for mixin trials' summaries
-        share_logger(self._facts)  # mixin trials log Tune's results under tune/
         watch_lineage(self._exploited)  # PBT's exploits, which Tune tells no callback
         check(self._defaults, "logger", self._facts, environment=False)
         self._writer.start()
@@ -260,12 +260,22 @@ class WandbLogger(LoggerCallback):
             # Media objects point to files in the trial's process, alive until Tune
             # stops it, which it does only after this call: read them now.
             exploit = self._unlogged_exploits.pop(trial.trial_id, None)
+            if exploit is not None:
+                exploit = self._exploited_at(exploit, result.get("training_iteration"))
             self._writer.submit(Log(trial.trial_id, dict(result), read_media(result), exploit))
 
     def _exploited(self, exploit: Exploit) -> None:
-        """PBT exploited a trial (Tune's loop): its next row records it."""
+        """PBT exploited a trial (Tune's loop), deciding on the result this row logs."""
         self._exploits.append(exploit)
         self._unlogged_exploits[exploit.trial_id] = exploit
+
+    def _exploited_at(self, exploit: Exploit, iteration: object) -> Exploit:
+        """``exploit`` at the iteration of the result PBT decided on (here and in the list)."""
+        if not isinstance(iteration, int):
+            return exploit
+        dated = attrs.evolve(exploit, at_iteration=iteration)
+        self._exploits = [dated if e is exploit else e for e in self._exploits]
+        return dated
 
     def log_trial_save(self, trial: Trial) -> None:
         if trial.trial_id in self._mixin_trials:

@@ -79,14 +79,18 @@ def scheduler_budget(scheduler: object) -> int | None:
 # -- Ray's internal key-value store ---------------------------------------------------
 
 
-def watch_exploits(scheduler: object, seen: Callable[[Trial, Trial, dict[str, Any]], None]) -> bool:
-    """Have ``seen(trial, clone, before)`` hear each exploit of a PBT (or PB2) scheduler.
+def watch_exploits(
+    scheduler: object, seen: Callable[[Trial, Trial, dict[str, Any], int | None], None]
+) -> bool:
+    """Have ``seen(trial, clone, before, iteration)`` hear each exploit of a PBT (or PB2).
 
     PBT tells callbacks nothing of an exploit. Its ``_exploit(controller, trial,
     trial_to_clone)`` is wrapped on this one scheduler object: ``before`` is
-    the trial's config before it, and ``seen`` runs after it (the trial then
-    holds its new config), on Tune's loop. A failing ``seen`` is the
-    caller's to catch. Returns whether the scheduler exploits at all.
+    the trial's config before it, ``iteration`` the clone's iteration whose
+    checkpoint the trial takes (PBT's state of the clone, ``_trial_state``),
+    and ``seen`` runs after it (the trial then holds its new config), on
+    Tune's loop. A failing ``seen`` is the caller's to catch. Returns whether
+    the scheduler exploits at all.
     """
     from ray.tune.schedulers import PopulationBasedTraining
 
@@ -97,8 +101,10 @@ def watch_exploits(scheduler: object, seen: Callable[[Trial, Trial, dict[str, An
 
     def exploit(tune_controller: Any, trial: Trial, trial_to_clone: Trial) -> None:
         before = dict(trial.config)
+        state = getattr(scheduler, "_trial_state", {}).get(trial_to_clone)
+        taken = (getattr(state, "last_result", None) or {}).get("training_iteration")
         original(tune_controller, trial, trial_to_clone)
-        seen(trial, trial_to_clone, before)
+        seen(trial, trial_to_clone, before, taken if isinstance(taken, int) else None)
 
     exploit._tune_wandb_original = original  # type: ignore[attr-defined]  # read above
     scheduler._exploit = exploit  # type: ignore[method-assign]  # this instance only

@@ -21,7 +21,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final, cast, get_args
 
-from tune_wandb._core._experiment import ExperimentFacts
+from tune_wandb._core._experiment import LOGGER_MARK, ExperimentFacts
 from tune_wandb._core._lineage import Exploit
 from tune_wandb._core._records import StopReason
 from tune_wandb._core._results import run_config, serialisable
@@ -89,6 +89,7 @@ def from_run_arguments(args: Mapping[str, Any]) -> ExperimentFacts:
         stop=_describe_stop(args.get("stop")),
         num_samples=args.get("num_samples"),
         experiment=getattr(storage, "experiment_dir_name", None),
+        with_logger=any(getattr(cb, LOGGER_MARK, False) for cb in args.get("callbacks") or ()),
     )
 
 
@@ -102,6 +103,8 @@ def share_experiment(facts: ExperimentFacts) -> None:
         return
     value = f"{facts.mode or ''}\t{facts.metric}" if facts.metric else ""
     share_value(f"metric/{facts.experiment}", value)
+    # Said either way: a later experiment of the same name may have no logger.
+    share_value(f"logger/{facts.experiment}", "1" if facts.with_logger else "")
 
 
 def shared_experiment(experiment: str) -> ExperimentFacts:
@@ -123,9 +126,13 @@ def watch_lineage(heard: Callable[[Exploit], None]) -> bool:
     scheduler = arguments.get("scheduler") if arguments is not None else None
     count = itertools.count()
 
-    def seen(trial: Trial, clone: Trial, before: dict[str, Any]) -> None:
+    def seen(trial: Trial, clone: Trial, before: dict[str, Any], taken: int | None) -> None:
         try:
-            parent_iteration = clone.last_result.get("training_iteration")
+            parent_iteration = (
+                taken if taken is not None else clone.last_result.get("training_iteration")
+            )
+            # Tune asks the scheduler about a result before it is the trial's last:
+            # the logger sets the iteration exploited at from that result.
             at_iteration = trial.last_result.get("training_iteration")
             exploit = Exploit(
                 seq=next(count),
@@ -148,18 +155,8 @@ def watch_lineage(heard: Callable[[Exploit], None]) -> bool:
         return False
 
 
-def share_logger(facts: ExperimentFacts) -> None:
-    """Tell this job's mixin trials of the experiment that a ``WandbLogger`` is beside them.
-
-    The logger leaves those trials to the mixin, which then logs Tune's
-    results into its own run, under ``tune/``, as the logger would have.
-    """
-    if facts.experiment:
-        share_value(f"logger/{facts.experiment}", "1")
-
-
 def logger_beside(experiment: str) -> bool:
-    """Whether the driver said a ``WandbLogger`` runs in ``experiment`` (``share_logger``)."""
+    """Whether the driver said a ``WandbLogger`` runs in ``experiment`` (``share_experiment``)."""
     return shared_value(f"logger/{experiment}") == "1"
 
 
