@@ -10,7 +10,7 @@ import wandb
 from ray import tune
 
 from tests.wandb_reader import read_runs
-from tune_wandb import WandbTrainableMixin, setup_wandb, wandb_mixin
+from tune_wandb import WandbLogger, WandbTrainableMixin, setup_wandb, wandb_mixin
 
 KEY = "c" * 40
 
@@ -109,3 +109,43 @@ def test_with_tunes_log_to_file_each_line_is_captured_once(tune_run: Any, result
     local = Path(trial.local_path)
     stdout = local.parent.parent / "working_dirs" / local.name / "stdout"
     assert "a=1 step 1" in stdout.read_text()  # Tune's copy has it too
+
+
+def prints_then_fails_at_three(config: dict[str, Any]) -> None:
+    for i in range(1, 5):
+        print(f"a={config['a']} logger step {i}")
+        if config["a"] == 2 and i == 3:
+            raise ValueError("trial failed on purpose")
+        tune.report({"i": i})
+
+
+def test_the_logger_takes_each_trials_output_from_tunes_files(tune_run: Any, results: Path) -> None:
+    """With log_to_file, each logger run holds its trial's lines, and a failure's traceback."""
+    tune_run(
+        prints_then_fails_at_three,
+        config={"a": tune.grid_search([1, 2])},
+        callbacks=[WandbLogger(project="p", api_key=KEY, mode="offline", summary=False)],
+        log_to_file=True,
+        raise_on_failed_trial=False,
+    )
+    runs = {run.config["a"]: run for run in read_runs(results).values()}
+    assert [f"a=1 logger step {i}\n" in runs[1].printed for i in range(1, 5)] == [True] * 4
+    assert "a=2" not in runs[1].printed
+    assert ":actor_name:" not in runs[1].printed  # Ray's own marker lines
+    # Tune's file holds what Ray flushed by the trial's last result; a failed trial's
+    # lines after it may not be there yet when the logger finishes its run.
+    assert "a=2 logger step 2\n" in runs[2].printed
+    stderr = "".join(line for stream, line in runs[2].output if stream == "STDERR")
+    assert "ValueError: trial failed on purpose" in stderr
+    assert KEY not in runs[1].printed + runs[2].printed
+
+
+def test_the_logger_without_log_to_file_adds_no_output(tune_run: Any, results: Path) -> None:
+    """Without Tune's log_to_file the logger has nothing to read: no output records."""
+    tune_run(
+        prints_then_fails_at_three,
+        config={"a": 1},
+        callbacks=[WandbLogger(project="p", summary=False)],
+    )
+    (run,) = read_runs(results).values()
+    assert run.output == []

@@ -49,3 +49,9 @@ def test_the_backlog_keeps_the_newest_within_its_limit() -> None:
     assert backlog.take() == [("stdout", "333\n"), ("stdout", "444\n")]
     assert backlog.dropped == 3
     assert backlog.take() == []
+
+
+def test_rays_own_marker_lines_are_left_out() -> None:
+    """The lines Ray's workers print for its log monitor are not the trial's output."""
+    lines = ConsoleLines()
+    assert lines.feed(":actor_name:train_fn\nepoch 1\n:task_name:x\n") == ["epoch 1\n"]

@@ -2,9 +2,12 @@
 
 The trial's process writes to ``sys.stdout`` and ``sys.stderr`` in pieces;
 W&B's Logs tab shows lines. :class:`ConsoleLines` joins one stream's pieces
-into lines and masks the API key in each, and :class:`Backlog` holds the
+into lines and masks the API key in each, :class:`Backlog` holds the
 lines printed before the run has started (``wandb.init`` runs beside the
-trial's setup), up to a bound, counting what it had to drop.
+trial's setup), up to a bound, counting what it had to drop, and
+:class:`FileTail` reads what Tune's ``log_to_file`` appended to a trial's
+output files since the last look (for the logger, whose runs live on the
+driver).
 """
 
 from __future__ import annotations
@@ -20,6 +23,15 @@ MASK: Final = "***"
 MAX_LINE: Final = 64 * 1024
 #: What the backlog holds before the run starts; later lines push out the oldest.
 MAX_BACKLOG: Final = 1024 * 1024
+#: Lines Ray's workers write for its own log monitor (which worker printed what), not
+#: the trial's: they are left out.
+RAY_MARKERS: Final = (
+    ":actor_name:",
+    ":task_name:",
+    ":job_id:",
+    ":event_summary:",
+    ":info_message:",
+)
 
 
 def _check_secrets(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -51,7 +63,7 @@ class ConsoleLines:
         while len(self._partial) > MAX_LINE:
             lines.append(self._partial[:MAX_LINE])
             self._partial = self._partial[MAX_LINE:]
-        return [self.mask(line) for line in lines]
+        return [self.mask(line) for line in lines if not line.startswith(RAY_MARKERS)]
 
     def rest(self) -> str:
         """What is left of an unfinished last line (masked), which is then forgotten."""
@@ -63,6 +75,36 @@ class ConsoleLines:
         for secret in self.secrets:
             line = line.replace(secret, MASK)
         return line
+
+
+@attrs.define
+class FileTail:
+    """What was appended to a file since the last read, a bounded amount at a time.
+
+    Example::
+
+        >>> import tempfile, pathlib
+        >>> path = pathlib.Path(tempfile.mkdtemp(), "stdout")
+        >>> tail = FileTail(str(path))
+        >>> tail.read(), path.write_text("one\\n"), tail.read(), tail.read()
+        ('', 4, 'one\\n', '')
+    """
+
+    path: str
+    #: The most one read returns; the rest waits for the next.
+    limit: int = attrs.field(default=MAX_BACKLOG, validator=attrs.validators.gt(0))
+    _offset: int = attrs.field(default=0, init=False)
+
+    def read(self) -> str:
+        """The text appended since the last read ('' when there is none or no file)."""
+        try:
+            with open(self.path, "rb") as file:
+                file.seek(self._offset)
+                data = file.read(self.limit)
+        except OSError:
+            return ""
+        self._offset += len(data)
+        return data.decode("utf-8", errors="replace")
 
 
 @attrs.define

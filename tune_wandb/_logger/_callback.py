@@ -21,6 +21,7 @@ from tune_wandb._core._best import BestTracker
 from tune_wandb._core._checkpoint_files import CheckpointFiles
 from tune_wandb._core._checkpoint_mode import CheckpointMode
 from tune_wandb._core._checkpoint_policy import CheckpointPicker
+from tune_wandb._core._console import FileTail
 from tune_wandb._core._experiment import ExperimentFacts
 from tune_wandb._core._failure import Failure
 from tune_wandb._core._identity import TrialIdentity
@@ -34,6 +35,7 @@ from tune_wandb._logger._experiment_run import experiment_op
 from tune_wandb._logger._link import WriterLink
 from tune_wandb._logger._ops import Finish, Log, Save, Start
 from tune_wandb._logger._summary import print_summary
+from tune_wandb._ray import _compat
 from tune_wandb._ray._experiment import (
     find_experiment,
     share_experiment,
@@ -147,6 +149,8 @@ class WandbLogger(LoggerCallback):
         self._writer = WriterLink()
         self._settings: dict[str, WandbSettings] = {}
         self._mixin_trials: set[str] = set()
+        #: Each trial's output files (Tune's log_to_file), read as results arrive.
+        self._tails: dict[str, list[tuple[str, FileTail]]] = {}
         #: PBT's exploits, in order, and those whose trial has logged no row since.
         self._exploits: list[Exploit] = []
         self._unlogged_exploits: dict[str, Exploit] = {}
@@ -262,7 +266,35 @@ class WandbLogger(LoggerCallback):
             exploit = self._unlogged_exploits.pop(trial.trial_id, None)
             if exploit is not None:
                 exploit = self._exploited_at(exploit, result.get("training_iteration"))
-            self._writer.submit(Log(trial.trial_id, dict(result), read_media(result), exploit))
+            self._writer.submit(
+                Log(
+                    trial.trial_id,
+                    dict(result),
+                    read_media(result),
+                    exploit,
+                    output=self._printed(trial),
+                )
+            )
+
+    def _printed(self, trial: Trial) -> dict[str, str]:
+        """What the trial printed since the last look, by stream, from Tune's ``log_to_file``.
+
+        The logger's runs live on the driver, so it reads the files Tune writes
+        in the trial's working folder (on one machine; a trial on another node
+        is not read). Nothing without ``log_to_file`` or with ``log_console=False``.
+        """
+        tails = self._tails.get(trial.trial_id)
+        if tails is None:
+            tails = []
+            try:
+                if self._settings_for(trial).log_console:
+                    files = _compat.trial_output_files(trial)
+                    tails = [(stream, FileTail(path)) for stream, path in files.items()]
+            except Exception:
+                logger.debug("tune-wandb: trial output files not found", exc_info=True)
+            self._tails[trial.trial_id] = tails
+        printed = {stream: tail.read() for stream, tail in tails}
+        return {stream: text for stream, text in printed.items() if text}
 
     def _exploited(self, exploit: Exploit) -> None:
         """PBT exploited a trial (Tune's loop), deciding on the result this row logs."""
@@ -304,7 +336,11 @@ class WandbLogger(LoggerCallback):
             if last is not None:
                 self._writer.submit(Save(trial.trial_id, last))
             failure = _recorded_failure(trial) if failed else None
-            self._writer.submit(Finish(trial.trial_id, 1 if failed else 0, reason, failure))
+            output = self._printed(trial)
+            self._tails.pop(trial.trial_id, None)
+            self._writer.submit(
+                Finish(trial.trial_id, 1 if failed else 0, reason, failure, output=output)
+            )
 
     def on_experiment_end(self, trials: list[Trial], **info: Any) -> None:
         """Write the experiment run, and wait (bounded by ``upload_timeout``) for every run."""

@@ -34,8 +34,10 @@ class Log:
     trial_id: str
     result: Mapping[str, Any]
     files: Mapping[str, bytes] = attrs.field(factory=dict)
-    #: PBT exploited the trial before this result (its first with the new config).
+    #: PBT exploited the trial on this result.
     exploit: Exploit | None = None
+    #: What the trial printed since the last operation, by stream (Tune's ``log_to_file``).
+    output: Mapping[str, str] = attrs.field(factory=dict)
 
 
 @attrs.frozen
@@ -55,6 +57,8 @@ class Finish:
     stop_reason: StopReason | None = None
     #: Why it failed, as Tune recorded it.
     failure: Failure | None = None
+    #: The last of what the trial printed, by stream (Tune's ``log_to_file``).
+    output: Mapping[str, str] = attrs.field(factory=dict)
 
 
 @attrs.frozen(kw_only=True)

@@ -91,10 +91,19 @@ class RunWriter:
                     held.cleaner.warn_once(key, why)
             if op.exploit is not None:
                 self._exploited(held, op.exploit)
+            if op.output:
+                held.session.write_console(op.output)
             self._log(held, result)
         elif isinstance(op, Save):
             held.session.log_checkpoint(op.version)
         else:
+            output = dict(op.output)
+            failure = op.failure
+            if failure is not None and failure.traceback and held.session.plan.log_console:
+                # The failed trial's traceback follows what it printed, as in the mixins.
+                output["stderr"] = output.get("stderr", "") + failure.traceback
+            if output:
+                held.session.write_console(output, final=True)
             self._finish(held, op.exit_code, op.stop_reason, op.failure)
 
     def _start(self, op: Start) -> None:

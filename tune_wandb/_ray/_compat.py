@@ -12,6 +12,7 @@ outside this module.
   ``_max_t``);
 - Ray's internal key-value store (values the driver shares with trials);
 - PBT's ``_exploit``, which tells callbacks nothing (the lineage);
+- where Tune's ``log_to_file`` writes a trial's output (its working folder);
 - the ``Trainable`` running the calling code, its storage and last result,
   and instance attributes that answer ``Trainable``'s calls to its own methods;
 - Tune's function trainable (``wrap_function``, ``_trainable_func``);
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, Final
 
@@ -109,6 +111,22 @@ def watch_exploits(
     exploit._tune_wandb_original = original  # type: ignore[attr-defined]  # read above
     scheduler._exploit = exploit  # type: ignore[method-assign]  # this instance only
     return True
+
+
+def trial_output_files(trial: Trial) -> dict[str, str]:
+    """Where Tune's ``log_to_file`` writes ``trial``'s stdout and stderr, by stream.
+
+    Ray's trainable writes them in the trial's working folder
+    (``StorageContext.trial_working_directory``), on the trial's node. One file
+    named for both streams is read once, as stdout. Empty without ``log_to_file``.
+    """
+    names = trial.log_to_file  # Tune makes it a pair, (None, None) when unset
+    folder = trial.storage.trial_working_directory
+    files: dict[str, str] = {}
+    for stream, name in zip(("stdout", "stderr"), names, strict=False):
+        if name and name not in [Path(p).name for p in files.values()]:
+            files[stream] = str(Path(folder, name))
+    return files
 
 
 def job_store_entry(name: str) -> str | None:

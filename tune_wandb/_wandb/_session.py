@@ -25,6 +25,7 @@ from tune_wandb._core._best import BEST_STEP, BestTracker
 from tune_wandb._core._checkpoint_files import CheckpointFiles
 from tune_wandb._core._checkpoint_mode import CheckpointMode
 from tune_wandb._core._checkpoint_policy import CheckpointPicker, CheckpointVersion
+from tune_wandb._core._console import ConsoleLines
 from tune_wandb._core._failure import ERROR, Failure
 from tune_wandb._core._log_failures import LogFailures
 from tune_wandb._core._records import RunRecord, StopReason
@@ -77,6 +78,8 @@ class RunSession:
     _record: RunRecord | None = attrs.field(default=None, init=False)
     #: The ``tune/`` metrics are charted against ``tune/training_iteration``.
     _tune_axis: bool = attrs.field(default=False, init=False)
+    #: Console output written here (the logger's runs), by stream.
+    _console: dict[str, ConsoleLines] = attrs.field(factory=dict, init=False)
 
     @classmethod
     def start(
@@ -237,6 +240,24 @@ class RunSession:
             return
         self.failures.logged += 1
         self.next_step += 1
+
+    def write_console(self, output: Mapping[str, str], *, final: bool = False) -> None:
+        """Add what the trial printed (by stream) to the run's console output, key masked.
+
+        Pieces join into whole lines; ``final`` passes on an unfinished last line.
+        """
+        if self.failures.skipped():
+            return
+        for stream, text in output.items():
+            lines = self._console.setdefault(stream, ConsoleLines(secrets=self.plan.secrets))
+            pieces = lines.feed(text)
+            rest = lines.rest() if final else ""
+            for line in [*pieces, *([rest + "\n"] if rest else [])]:
+                try:
+                    _compat.write_output(self.run, stream, line)
+                except Exception as error:  # noqa: BLE001 - counted, reported once at finish
+                    self.failures.record(error)
+                    return
 
     def update_config(self, changes: Mapping[str, Any]) -> None:
         """Change the run's config (PBT changed the trial's); raises what W&B raised."""

@@ -11,6 +11,7 @@ class Trial:
     status: str
     evaluated_params: dict[str, Any]
     stopping_criterion: dict[str, Any]
+    log_to_file: tuple[str | None, str | None]
     @property
     def metric_analysis(self) -> dict[str, dict[str, float]]: ...
     @property
