@@ -60,16 +60,10 @@ def resolve_project(settings: WandbSettings) -> str:
     return project
 
 
-def _known_keys(settings: WandbSettings, shared_keys: SharedKeys) -> tuple[str, ...]:
-    """The API key the settings lead to, whatever the mode; none if there is none."""
+def _settings_key(settings: WandbSettings, shared_keys: SharedKeys) -> str | None:
+    """The API key the settings lead to (named, key file, environment, netrc, shared)."""
     base_url = _user_wandb_settings(settings.init_kwargs.get("settings")).get("base_url")
-    try:
-        key = resolve_api_key(
-            settings.api_key, settings.api_key_file, shared_keys, base_url=base_url
-        )
-    except Exception:  # noqa: BLE001 - resolve_key reports a bad key file; nothing to mask
-        return ()
-    return (key,) if key else ()
+    return resolve_api_key(settings.api_key, settings.api_key_file, shared_keys, base_url=base_url)
 
 
 def resolve_key(
@@ -80,8 +74,7 @@ def resolve_key(
     A key file that is named is read (once per process) in every mode, so a
     wrong path fails before any trial whether or not this run goes online.
     """
-    base_url = _user_wandb_settings(settings.init_kwargs.get("settings")).get("base_url")
-    key = resolve_api_key(settings.api_key, settings.api_key_file, shared_keys, base_url=base_url)
+    key = _settings_key(settings, shared_keys)
     if mode in ("offline", "disabled"):
         return None
     if key is None:
@@ -316,7 +309,9 @@ class RunPlan:
             ),
             summary_mode=best_mode,
             log_console=settings.log_console and "console" not in user,
-            secrets=_known_keys(settings, shared_keys),
+            # Found again here (a key file is read once per process): resolve_key above
+            # has raised for a bad one, and offline it returns none to send.
+            secrets=tuple(filter(None, [_settings_key(settings, shared_keys)])),
         )
 
     @property

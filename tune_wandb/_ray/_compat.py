@@ -108,7 +108,7 @@ def watch_exploits(
         original(tune_controller, trial, trial_to_clone)
         seen(trial, trial_to_clone, before, taken if isinstance(taken, int) else None)
 
-    exploit._tune_wandb_original = original  # type: ignore[attr-defined]  # read above
+    exploit._tune_wandb_original = original  # type: ignore[attr-defined]  # a marker on our function, read by the next watch
     scheduler._exploit = exploit  # type: ignore[method-assign]  # this instance only
     return True
 

@@ -184,17 +184,23 @@ class RunSession:
 
         Connection errors (W&B's service is gone) are counted, as in :meth:`log`.
         """
-        if self.failures.skipped():
+        if not self._counted_row(metrics, step, warn):
             return
+        self.next_step = step + 1
+        if self.best is not None:
+            self.best.observe(metrics, step)
+
+    def _counted_row(self, metrics: dict[str, Any], step: int | None, warn: ValueWarning) -> bool:
+        """Log ``metrics`` value by value if need be; whether the row counts as logged."""
+        if self.failures.skipped():
+            return False
         try:
             self._log_values(metrics, step, warn)
         except Exception as error:  # noqa: BLE001 - counted, reported once at finish
             self.failures.record(error)
-            return
+            return False
         self.failures.logged += 1
-        self.next_step = step + 1
-        if self.best is not None:
-            self.best.observe(metrics, step)
+        return True
 
     def _log_values(self, metrics: dict[str, Any], step: int | None, warn: ValueWarning) -> None:
         try:
@@ -224,7 +230,7 @@ class RunSession:
         ``tune/training_iteration``, so rows the user logs between them do not
         stretch Tune's charts. A value W&B refuses costs only itself (``warn``).
         """
-        if not row or self.failures.skipped():
+        if not row:
             return
         if not self._tune_axis:
             self._tune_axis = True
@@ -233,13 +239,8 @@ class RunSession:
                 self.run.define_metric(RENAMED_PREFIX + "*", step_metric=TUNE_STEP)
             except Exception as error:  # noqa: BLE001 - a chart nicety never fails a run
                 logger.debug("tune-wandb: tune/ axis not defined: %s", error)
-        try:
-            self._log_values(row, None, warn)
-        except Exception as error:  # noqa: BLE001 - counted, reported once at finish
-            self.failures.record(error)
-            return
-        self.failures.logged += 1
-        self.next_step += 1
+        if self._counted_row(row, None, warn):
+            self.next_step += 1
 
     def write_console(self, output: Mapping[str, str], *, final: bool = False) -> None:
         """Add what the trial printed (by stream) to the run's console output, key masked.
