@@ -58,6 +58,7 @@ OLDEST = (
     "tests/test_dropin.py",  # the Ray 1 page's script and Ray 2's callback script
     "tests/test_lineage.py",  # PBT's _exploit, wrapped
     "tests/test_console.py::test_each_trials_lines_are_in_its_own_run",  # output records
+    "tests/test_system_metrics.py::test_the_loggers_runs_sample_the_trials_process",  # x_stats_pid
     # One run of each entry point: wandb.init(reinit=...), Tune's trial lifecycle.
     "tests/test_logger.py::TestRuns::test_one_run_per_trial_with_every_row",
     "tests/test_mixin.py::TestDecorator::test_seed_example_gives_one_correct_run_per_trial",

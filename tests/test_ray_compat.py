@@ -164,3 +164,26 @@ def test_the_users_error_is_found_inside_rays_wrappers() -> None:
         "Traceback ...\nValueError: bad",
     )
     assert _compat.user_failure(None) is None
+
+
+class RecordsProcesses(tune.Callback):
+    def __init__(self) -> None:
+        self.at_start: dict[str, tuple[str, int] | None] = {}
+
+    def on_trial_start(self, iteration: int, trials: list[Any], trial: Any, **info: Any) -> None:
+        self.at_start[trial.trial_id] = _compat.trial_process(trial)
+
+
+def reports_pid(config: dict[str, Any]) -> None:
+    import os
+
+    tune.report({"my_pid": os.getpid()})
+
+
+def test_a_trials_process_is_known_when_it_starts(tune_run: Any) -> None:
+    """At on_trial_start the actor table gives the trial's node and the pid it then reports."""
+    recorder = RecordsProcesses()
+    analysis = tune_run(reports_pid, num_samples=2, callbacks=[recorder])
+    node = ray.get_runtime_context().get_node_id()
+    for trial in analysis.trials:
+        assert recorder.at_start[trial.trial_id] == (node, trial.last_result["my_pid"])

@@ -35,6 +35,8 @@ class RunLog:
     artifacts: list[dict[str, Any]] = attrs.field(factory=list)
     #: Console output records: ``("STDOUT" | "STDERR", line)``, in order.
     output: list[tuple[str, str]] = attrs.field(factory=list)
+    #: System metrics samples (``proc.memory.rssMB``, ``cpu``, ...), in order.
+    stats: list[dict[str, Any]] = attrs.field(factory=list)
 
     @property
     def printed(self) -> str:
@@ -71,6 +73,7 @@ def read_run(path: Path) -> RunLog:
     summary: dict[str, Any] = {}
     artifacts: list[dict[str, Any]] = []
     output: list[tuple[str, str]] = []
+    stats: list[dict[str, Any]] = []
     for line in out.splitlines():
         record = json.loads(line)
         kind = record["type"]
@@ -87,6 +90,8 @@ def read_run(path: Path) -> RunLog:
             artifacts.append(record["artifact"])
         elif kind == "exit":
             exit_code = int(record["exit"].get("exit_code", 0))
+        elif kind == "stats":
+            stats.append(record["stats"]["item"])
         elif kind == "output":  # STDERR is the enum's zero, which the JSON leaves out
             output.append((record["output"].get("output_type", "STDERR"), record["output"]["line"]))
     config.pop("_wandb", None)
@@ -104,6 +109,7 @@ def read_run(path: Path) -> RunLog:
         summary=summary,
         artifacts=artifacts,
         output=output,
+        stats=stats,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from pathlib import Path
 from typing import Any
@@ -151,3 +152,51 @@ def test_the_key_sent_is_the_one_saved_for_the_runs_server(
     trial = TrialIdentity(trial_id="t_1", trial_name="t_1", experiment="e", folder=str(tmp_path))
     plan = RunPlan.resolve(settings, trial, {})
     assert (plan.api_key, plan.base_url) == ("s" * 40, "http://wandb.example:8080")
+
+
+class TestSystemMetrics:
+    @staticmethod
+    def resolve(config: dict[str, Any], **kwargs: Any) -> RunPlan:
+        return RunPlan.resolve(WandbSettings.from_config(config), TRIAL, {}, **kwargs)
+
+    def test_a_run_in_the_trials_process_samples_it(self) -> None:
+        """A run written where the trial runs keeps W&B's monitor, on its own pid."""
+        p = self.resolve({"project": "p"})
+        assert "x_disable_stats" not in p.wandb_settings
+        assert "x_stats_pid" not in p.wandb_settings  # W&B's default: the caller
+        assert p.sampled_pid == os.getpid()
+
+    def test_a_run_away_from_the_trial_samples_the_given_pid(self) -> None:
+        """The logger's run of a trial on its machine samples the trial's pid, machine info on."""
+        p = self.resolve({"project": "p"}, quiet_stats=True, stats_pid=4242)
+        assert p.wandb_settings["x_stats_pid"] == 4242
+        assert "x_disable_stats" not in p.wandb_settings
+        assert "x_disable_machine_info" not in p.wandb_settings  # it also stops the monitor
+        assert p.wandb_settings["disable_git"] is True  # the driver's repository, not the trial's
+        assert p.sampled_pid == 4242
+
+    def test_without_a_pid_a_run_away_from_the_trial_samples_nothing(self) -> None:
+        """A trial on another machine (no pid given): the driver's figures are not sampled."""
+        p = self.resolve({"project": "p"}, quiet_stats=True)
+        assert p.wandb_settings["x_disable_stats"] is True
+        assert p.wandb_settings["x_disable_machine_info"] is True
+        assert p.sampled_pid is None
+
+    @pytest.mark.parametrize("quiet_stats", [False, True])
+    def test_log_system_metrics_false_turns_the_monitor_off(self, quiet_stats: bool) -> None:
+        """``log_system_metrics=False`` samples nothing, in the trial or away from it."""
+        p = self.resolve(
+            {"project": "p", "log_system_metrics": False},
+            quiet_stats=quiet_stats,
+            stats_pid=4242,
+            gpus=[0],
+        )
+        assert p.wandb_settings["x_disable_stats"] is True
+        assert "x_stats_pid" not in p.wandb_settings
+        assert "x_stats_gpu_device_ids" not in p.wandb_settings
+        assert p.sampled_pid is None
+
+    def test_the_users_own_switch_wins(self) -> None:
+        """``settings={"x_disable_stats": True}`` of the user's own also means no sampled pid."""
+        p = self.resolve({"project": "p", "settings": {"x_disable_stats": True}})
+        assert p.sampled_pid is None

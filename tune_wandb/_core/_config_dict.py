@@ -46,6 +46,7 @@ class WandbConfig(TypedDict, total=False):
     video_kwargs: dict[str, Any]
     upload_checkpoints: bool | Literal["all", "best", "end"]
     log_console: bool
+    log_system_metrics: bool
     # the seed's names for id and name
     run_id: str
     run_name: str

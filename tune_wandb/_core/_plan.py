@@ -142,17 +142,37 @@ def flushes_every_second() -> bool:
     return _wandb_has_setting("x_transaction_log_flush_interval")
 
 
+def _sampled_pid(wandb_settings: Mapping[str, Any], *, quiet_stats: bool) -> int | None:
+    """The pid wandb's system monitor samples with these settings, or none."""
+    if wandb_settings.get("x_disable_stats") or wandb_settings.get("x_disable_machine_info"):
+        return None
+    pid = wandb_settings.get("x_stats_pid")
+    if pid is None:
+        return None if quiet_stats else os.getpid()  # wandb's default: its caller
+    return int(pid)
+
+
 def _our_wandb_settings(
-    settings: WandbSettings, *, quiet_stats: bool, gpus: Sequence[int | str] | None = None
+    settings: WandbSettings,
+    *,
+    quiet_stats: bool,
+    gpus: Sequence[int | str] | None = None,
+    stats_pid: int | None = None,
 ) -> dict[str, Any]:
     ours: dict[str, Any] = {
         "silent": True,
         "console": "off",
         "init_timeout": settings.init_timeout,
     }
+    # A run away from the trial (the logger's, on the driver) samples the trial's
+    # process where it runs on the same machine: wandb-core reads any pid's figures.
+    sampled_elsewhere = quiet_stats and stats_pid is not None
+    stats = settings.log_system_metrics and (not quiet_stats or sampled_elsewhere)
     device_ids = stats_device_ids(gpus)
-    if device_ids is not None and not quiet_stats:
+    if device_ids is not None and stats:
         ours["x_stats_gpu_device_ids"] = device_ids  # the trial's GPUs, not the node's
+    if stats and sampled_elsewhere:
+        ours["x_stats_pid"] = stats_pid
     if flushes_every_second():
         # wandb-core buffers a run's transaction log and writes it every 15 s by
         # default; when a trial's process dies (OOM, ray.kill) its service dies
@@ -161,17 +181,18 @@ def _our_wandb_settings(
         # wandb 0.23 and 0.30 reject the field, so older versions keep their default.)
         ours["x_transaction_log_flush_interval"] = FLUSH_INTERVAL
     if quiet_stats:
-        # The logger's runs live in the driver: its CPU, memory, machine, git state and
-        # packages are not the trial's, and collecting them made each init 5x slower
-        # (82 ms -> 15 ms measured offline). A user's own settings still override these.
+        # The logger's runs live in the driver: its git state, packages and code are
+        # not the trial's, and collecting them made each init 5x slower (measured
+        # offline). A user's own settings still override these.
         ours.update(
-            x_disable_stats=True,
-            x_disable_machine_info=True,
             x_disable_meta=True,
             x_save_requirements=False,
             disable_git=True,
             save_code=False,
         )
+    if not stats:
+        # (wandb's machine info switch also stops its system monitor.)
+        ours.update(x_disable_stats=True, x_disable_machine_info=quiet_stats)
     return ours
 
 
@@ -228,6 +249,8 @@ class RunPlan:
     #: What is masked in captured console output: the API key, in every mode (an
     #: offline run's output is uploaded later, with ``wandb sync``).
     secrets: tuple[str, ...] = attrs.field(default=(), repr=False)
+    #: The process the run's system metrics sample (its summary's ``tune/pid``), if any.
+    sampled_pid: int | None = None
 
     @classmethod
     def resolve(
@@ -241,6 +264,7 @@ class RunPlan:
         tune_results: bool = False,
         shared_keys: SharedKeys = no_shared_keys,
         gpus: Sequence[int | str] | None = None,
+        stats_pid: int | None = None,
     ) -> RunPlan:
         """The plan for ``trial``'s run with ``settings``; ``config`` is its run config.
 
@@ -252,7 +276,8 @@ class RunPlan:
         whose own metrics may be renamed (``tune_prefix``); ``shared_keys``
         finds a key the driver shared with the cluster; ``gpus`` are the GPUs
         Ray assigned to the trial's process, which its system metrics sample
-        (:mod:`._gpus`). Entry points call
+        (:mod:`._gpus`); ``stats_pid`` is the trial's process, on this machine,
+        for a run that lives away from it (``quiet_stats``). Entry points call
         :func:`tune_wandb._core._prepare.prepare`, which checks the settings first.
         """
         mode = resolve_mode(settings)
@@ -281,6 +306,12 @@ class RunPlan:
         base_url = user.get("base_url") or os.environ.get("WANDB_BASE_URL")
         tune_prefix = settings.tune_prefix and tune_results
         best_metric, best_mode = summary_metric(settings, experiment)
+        wandb_settings = {
+            **_our_wandb_settings(
+                settings, quiet_stats=quiet_stats, gpus=gpus, stats_pid=stats_pid
+            ),
+            **user,
+        }
         return cls(
             run_id=run_id,
             trial_id=trial.trial_id,
@@ -290,10 +321,7 @@ class RunPlan:
             folder=folder,
             mode=mode,
             init_kwargs=init_kwargs,
-            wandb_settings={
-                **_our_wandb_settings(settings, quiet_stats=quiet_stats, gpus=gpus),
-                **user,
-            },
+            wandb_settings=wandb_settings,
             api_key=resolve_key(settings, mode, shared_keys=shared_keys),
             base_url=str(base_url or DEFAULT_BASE_URL),
             excludes=settings.excludes,
@@ -312,6 +340,7 @@ class RunPlan:
             # Found again here (a key file is read once per process): resolve_key above
             # has raised for a bad one, and offline it returns none to send.
             secrets=tuple(filter(None, [_settings_key(settings, shared_keys)])),
+            sampled_pid=_sampled_pid(wandb_settings, quiet_stats=quiet_stats),
         )
 
     @property

@@ -119,12 +119,15 @@ def prepare(
     experiment: ExperimentFacts | None = None,
     shared_keys: SharedKeys = no_shared_keys,
     gpus: Sequence[int | str] | None = None,
+    stats_pid: int | None = None,
 ) -> RunPlan:
     """The checked plan of ``identity``'s run, for ``entry``; ``config`` is its trial config.
 
     ``experiment`` gives the summary metric and mode the settings leave out;
     ``shared_keys`` finds a key the driver shared, on a node without one;
-    ``gpus`` are the GPUs Ray assigned to the process the run is written in.
+    ``gpus`` are the GPUs Ray assigned to the process the run is written in;
+    ``stats_pid`` is the trial's process, on this machine, for a run written
+    away from it (the logger's), whose system metrics sample it.
     """
     check(settings, entry, experiment, shared_keys=shared_keys)
     support = SUPPORT[entry]
@@ -137,6 +140,7 @@ def prepare(
         tune_results=support.tune_results,
         shared_keys=shared_keys,
         gpus=gpus,
+        stats_pid=stats_pid,
     )
 
 

@@ -45,6 +45,7 @@ OWN_KEYS: Final = frozenset(
         "video_kwargs",
         "upload_checkpoints",
         "log_console",
+        "log_system_metrics",
     }
 )
 
@@ -231,6 +232,12 @@ class WandbSettings:
     #: ``setup_wandb`` capture it in the trial's process (``wandb.init``'s
     #: ``settings={"console": ...}``, when given, takes over instead).
     log_console: bool = attrs.field(default=True, validator=_check_bool)
+    #: Sample the trial's own process (CPU, memory, threads, and the GPUs Ray gave
+    #: it) into its run's System tab. On by default, as in wandb: the mixins and
+    #: ``setup_wandb`` sample the process they run in; the logger, whose runs live
+    #: on the driver, samples the trial's process when the trial runs on the
+    #: driver's machine (wandb's ``x_stats_pid``), and nothing for a trial elsewhere.
+    log_system_metrics: bool = attrs.field(default=True, validator=_check_bool)
     #: Every other key, passed on to ``wandb.init()``.
     init_kwargs: dict[str, Any] = attrs.field(
         factory=dict, converter=_to_dict, validator=_check_init_kwargs

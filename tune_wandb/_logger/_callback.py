@@ -42,6 +42,7 @@ from tune_wandb._ray._experiment import (
     share_stop_reason,
     watch_lineage,
 )
+from tune_wandb._ray._resources import local_trial_pid
 from tune_wandb._wandb._media import read_media
 
 if TYPE_CHECKING:
@@ -252,6 +253,7 @@ class WandbLogger(LoggerCallback):
             trial.config,
             entry="logger",
             experiment=self._facts,
+            stats_pid=local_trial_pid(trial) if settings.log_system_metrics else None,
         )
         self._writer.submit(Start(plan))
 

@@ -13,6 +13,8 @@ outside this module.
 - Ray's internal key-value store (values the driver shares with trials);
 - PBT's ``_exploit``, which tells callbacks nothing (the lineage);
 - where Tune's ``log_to_file`` writes a trial's output (its working folder);
+- a trial's actor, and its process and node in Ray's actor table (the
+  logger's runs sample the trial's process);
 - the ``Trainable`` running the calling code, its storage and last result,
   and instance attributes that answer ``Trainable``'s calls to its own methods;
 - Tune's function trainable (``wrap_function``, ``_trainable_func``);
@@ -127,6 +129,24 @@ def trial_output_files(trial: Trial) -> dict[str, str]:
         if name and name not in [Path(p).name for p in files.values()]:
             files[stream] = str(Path(folder, name))
     return files
+
+
+def trial_process(trial: Trial) -> tuple[str, int] | None:
+    """The node id and pid of ``trial``'s actor, from Ray's actor table; none without one.
+
+    Tune hands callbacks the trial, whose actor (``temporary_state.ray_actor``)
+    is alive once ``on_trial_start`` is called; the table is the GCS's, read
+    without a call into the actor (which may be busy with the trial's step).
+    """
+    from ray._private import state
+
+    actor = trial.temporary_state.ray_actor
+    if actor is None:
+        return None
+    entry = state.actors(actor_id=actor._actor_id.hex())
+    pid = int(entry.get("Pid") or 0)
+    node = str(entry.get("Address", {}).get("NodeID") or "")
+    return (node, pid) if pid and node else None
 
 
 def job_store_entry(name: str) -> str | None:

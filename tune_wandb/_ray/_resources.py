@@ -1,12 +1,19 @@
-"""What Ray gave the process a run is written in: its GPUs.
+"""What Ray gave a trial: its GPUs, and the process it runs in.
 
-Public Ray API only (``ray.get_gpu_ids()``); outside a Ray worker, or when
-Ray cannot say, nothing is assigned and W&B keeps its default.
+``ray.get_gpu_ids()`` is public; a trial's process comes from Ray's actor
+table (:func:`tune_wandb._ray._compat.trial_process`). Outside a Ray
+worker, or when Ray cannot say, nothing is known and W&B keeps its default.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
+
+from tune_wandb._ray import _compat
+
+if TYPE_CHECKING:
+    from ray.tune.experiment import Trial
 
 logger = logging.getLogger("tune_wandb")
 
@@ -21,4 +28,23 @@ def assigned_gpus() -> list[int | str] | None:
         return list(ray.get_gpu_ids())
     except Exception:
         logger.debug("tune-wandb: the assigned GPUs are unknown", exc_info=True)
+        return None
+
+
+def local_trial_pid(trial: Trial) -> int | None:
+    """The pid of ``trial``'s process if it runs on this machine, else ``None``.
+
+    The logger's runs are written on the driver, and W&B samples a process by
+    its pid on the machine it runs on: a trial on another node is not sampled.
+    """
+    import ray
+
+    try:
+        where = _compat.trial_process(trial)
+        if where is None:
+            return None
+        node, pid = where
+        return pid if node == ray.get_runtime_context().get_node_id() else None
+    except Exception:
+        logger.debug("tune-wandb: the trial's process is unknown", exc_info=True)
         return None

@@ -46,6 +46,8 @@ logger = logging.getLogger("tune_wandb")
 STOP_REASON: Final = "tune/stop_reason"
 #: The history and summary key counting a trial's config changes (PBT exploits).
 PERTURBATIONS: Final = "tune/perturbations"
+#: The summary key naming the process the run's system metrics sample (the trial's).
+SAMPLED_PID: Final = "tune/pid"
 
 #: Warns once about one value of a row that W&B refused: ``(key, why)``.
 ValueWarning = Callable[[str, str], None]
@@ -95,6 +97,11 @@ class RunSession:
         session._raw_log = run.log
         session.best = session._define_best()
         session._continue_best()
+        if plan.sampled_pid is not None:
+            try:
+                run.summary[SAMPLED_PID] = plan.sampled_pid
+            except Exception:
+                logger.debug("tune-wandb: sampled pid not written", exc_info=True)
         try:
             session.next_step = int(run.step)  # a resumed run goes on from its last step
         except Exception:  # noqa: BLE001 - a run whose service is gone starts at 0

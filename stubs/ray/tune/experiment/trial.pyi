@@ -1,10 +1,15 @@
 from typing import Any
 
+from ray.actor import ActorHandle
 from ray.train._internal.storage import StorageContext
 from ray.tune import Checkpoint
 from ray.tune.trainable.trainable import Trainable
 
+class _TemporaryTrialState:
+    ray_actor: ActorHandle | None
+
 class Trial:
+    temporary_state: _TemporaryTrialState
     trial_id: str
     config: dict[str, Any]
     storage: StorageContext
