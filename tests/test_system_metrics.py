@@ -1,4 +1,4 @@
-"""A trial's run samples the trial's own process: in the mixins, and in the logger on its machine."""
+"""A trial's run samples its own process: in the mixins, and in the logger on its machine."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from tests.wandb_reader import read_runs
 from tune_wandb import WandbLogger, wandb_mixin
 
 #: W&B samples every 15 s by default; a second keeps these trials short.
-FAST = {"settings": {"x_stats_sampling_interval": 1.0}}
+FAST: dict[str, Any] = {"settings": {"x_stats_sampling_interval": 1.0}}
 
 
 def holds_memory(config: dict[str, Any]) -> None:
@@ -63,7 +63,7 @@ def test_the_mixins_runs_sample_the_trials_process(tune_run: Any, results: Path)
 
 def test_log_system_metrics_false_samples_nothing(tune_run: Any, results: Path) -> None:
     """``log_system_metrics=False`` leaves the runs of both entry points without samples."""
-    off = {"project": "p", "log_system_metrics": False, **FAST}
+    off: dict[str, Any] = {"project": "p", "log_system_metrics": False, **FAST}
     tune_run(
         wandb_mixin(holds_memory),
         name="mixin",
