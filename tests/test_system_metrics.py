@@ -29,7 +29,7 @@ def holds_memory(config: dict[str, Any]) -> None:
 
 
 def peak_rss(run: Any) -> float:
-    return max(sample.get("proc.memory.rssMB", 0.0) for sample in run.stats)
+    return max(float(sample.get("proc.memory.rssMB", 0.0)) for sample in run.stats)
 
 
 def check_each_run_samples_its_trial(runs: dict[str, Any]) -> None:
