@@ -1,4 +1,5 @@
 from ray._raylet import ActorID
 
 class ActorHandle:
-    _actor_id: ActorID
+    @property
+    def _actor_id(self) -> ActorID: ...
