@@ -8,7 +8,7 @@ export RAY_AUTH_MODE := disabled
 export RAY_USAGE_STATS_ENABLED := 0
 
 .DEFAULT_GOAL := help
-.PHONY: help install server lint format typecheck unit test test-oldest bench bench-checkpoints bench-realistic bench-high-rate bench-full demo examples all clean
+.PHONY: help install docs server lint format typecheck unit test test-oldest bench bench-checkpoints bench-realistic bench-high-rate bench-full demo examples all clean
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -19,10 +19,14 @@ help: ## Show this help
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip uv
-	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -e '.[dev]'
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -e '.[dev,docs]'
 	touch $(STAMP)
 
-install: $(STAMP) ## Create .venv and install the package with its dev tools
+install: $(STAMP) ## Create .venv and install the package with its dev and docs tools
+
+# The site in site/, offline; --strict: a broken link, anchor or reference fails the build.
+docs: $(STAMP) ## Build the documentation site (MkDocs, docs/) into site/, strictly
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 # The oldest-versions environment: the lowest release of every direct dependency
 # pyproject.toml allows (uv's lowest-direct resolution), beside .venv.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -103,27 +104,32 @@ class TestSecrets:
         assert KEY not in str(info.value)
 
 
-def test_readme_documents_every_setting() -> None:
-    """The README's settings table lists exactly WandbSettings' fields, with their defaults."""
-    import re
-
+def test_the_settings_reference_documents_every_setting() -> None:
+    """The generated reference has a row per WandbSettings field: its default, where, and why."""
     import attrs
 
-    readme = (Path(__file__).parents[2] / "README.md").read_text()
-    table = readme.split("## Settings reference", 1)[1].split("\n## ", 1)[0]
-    rows = re.findall(r"^\| `(\w+)` \| [^|]*(?:\\\|[^|]*)* \| `([^`]*)` \|", table, re.MULTILINE)
-    documented = dict(rows)
-    fields = {f.name: f for f in attrs.fields(WandbSettings)}
-    assert set(documented) == set(fields)
+    from tests.docs_hooks import settings_reference
+
+    table = settings_reference.settings_table()
     defaults = WandbSettings()
-    for name, text in documented.items():
-        value = getattr(defaults, name)
-        expected = (
-            {(): "[]", None: "None"}.get(value, repr(value))
-            if not isinstance(value, dict)
-            else "{}"
-        )
-        assert text == expected, (name, text, expected)
+    for field in attrs.fields(WandbSettings):
+        (row,) = [line for line in table.splitlines() if line.startswith(f"| `{field.name}` |")]
+        cells = [cell.strip() for cell in row.split(" | ")]
+        assert cells[2] == f"`{getattr(defaults, field.name)!r}`", row
+        assert cells[3], row
+        assert len(cells[4]) > 20, row
+
+
+def test_a_setting_without_a_comment_fails_the_reference() -> None:
+    """A field added without its ``#:`` comment breaks the docs build instead of a blank row."""
+    from tests.docs_hooks import settings_reference
+
+    source = settings_reference.SOURCE.read_text()
+    bare = re.sub(r"(    #:.*\n)+(    api_key: )", r"\2", source)
+    assert bare != source
+    with pytest.raises(ValueError, match=r"WandbSettings.api_key needs a #: comment"):
+        settings_reference.settings_table(bare)
+    assert "The API key itself" in settings_reference.settings_table(source)
 
 
 class TestDropIn:

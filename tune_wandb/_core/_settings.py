@@ -49,6 +49,13 @@ OWN_KEYS: Final = frozenset(
     }
 )
 
+#: Where a setting works (``attrs`` field metadata, read by the settings reference):
+#: every entry point, or only those that turn Tune's or Train's results into rows.
+ALL: Final = {"works_in": "all"}
+LOGGER: Final = {"works_in": "logger"}
+LOGGER_AND_TRAIN: Final = {"works_in": "logger, `WandbTrainCallback`"}
+NOT_TRAIN_CALLBACK: Final = {"works_in": "logger, the mixins, `setup_wandb`"}
+
 #: The seed's (Ray 1.x) names for ``wandb.init`` arguments, accepted as it names them.
 ALIASES: Final = {"run_id": "id", "run_name": "name"}
 
@@ -190,57 +197,84 @@ class WandbSettings:
 
     __module__ = "tune_wandb"  # pickles name the public path, whatever the module
 
-    #: W&B project; falls back to the ``WANDB_PROJECT`` environment variable.
-    project: str | None = attrs.field(default=None, validator=_check_optional_str)
-    #: W&B group; defaults to the Tune experiment's name.
-    group: str | None = attrs.field(default=None, validator=_check_optional_str)
-    #: A file holding the API key (first line); read once per process, where a run starts.
-    api_key_file: str | None = attrs.field(default=None, validator=_check_optional_str)
-    #: The API key itself. Prefer ``api_key_file``, ``WANDB_API_KEY`` or ``wandb login``.
-    api_key: str | None = attrs.field(default=None, validator=_check_optional_str, repr=False)
-    #: Metric names (or ``/``-separated prefixes) never logged.
-    excludes: tuple[str, ...] = attrs.field(default=(), converter=_to_excludes)
-    #: Log the trial config with every result (useful with PBT, where it changes).
-    log_config: bool = attrs.field(default=False, validator=_check_bool)
-    #: Seconds ``wandb.init`` may take before the run falls back to offline mode.
-    init_timeout: float = attrs.field(default=30.0, validator=_check_seconds)
-    #: On a failed ``wandb.init`` (server down, bad key) log offline instead of raising.
-    offline_fallback: bool = attrs.field(default=True, validator=_check_bool)
-    #: Seconds the logger waits at experiment end for runs to finish writing.
-    upload_timeout: float = attrs.field(default=120.0, validator=_check_seconds)
-    #: The metric whose best value each run's summary holds (``define_metric``);
-    #: defaults to the experiment's (``TuneConfig(metric=...)``).
-    summary_metric: str | None = attrs.field(default=None, validator=_check_optional_str)
+    #: W&B project; falls back to Ray's ``WANDB_PROJECT_NAME`` (or its location
+    #: hook), then ``WANDB_PROJECT``; required one way or the other.
+    project: str | None = attrs.field(default=None, validator=_check_optional_str, metadata=ALL)
+    #: W&B group; falls back to Ray's ``WANDB_GROUP_NAME``, then the Tune
+    #: experiment's name.
+    group: str | None = attrs.field(default=None, validator=_check_optional_str, metadata=ALL)
+    #: A file whose first line is the API key; read once per process, where a run starts.
+    api_key_file: str | None = attrs.field(
+        default=None, validator=_check_optional_str, metadata=ALL
+    )
+    #: The API key itself; never shown in reprs, errors or W&B configs. Prefer
+    #: ``api_key_file``, ``WANDB_API_KEY`` or ``wandb login``: Tune writes trial
+    #: configs to its result files.
+    api_key: str | None = attrs.field(
+        default=None, validator=_check_optional_str, repr=False, metadata=ALL
+    )
+    #: Metric names not logged, and config keys left out of the run config (as in
+    #: Ray 2); ``"info"`` also drops ``"info/lr"``.
+    excludes: tuple[str, ...] = attrs.field(default=(), converter=_to_excludes, metadata=ALL)
+    #: Log the trial config with every result (``config/<key>`` metrics and
+    #: run-config updates): for PBT, where it changes.
+    log_config: bool = attrs.field(default=False, validator=_check_bool, metadata=LOGGER)
+    #: Seconds ``wandb.init`` may take before the run falls back to offline.
+    init_timeout: float = attrs.field(default=30.0, validator=_check_seconds, metadata=ALL)
+    #: When W&B cannot be reached (server down, bad key, timeout), log offline in
+    #: the trial folder and warn with the ``wandb sync`` command; ``False`` raises.
+    offline_fallback: bool = attrs.field(default=True, validator=_check_bool, metadata=ALL)
+    #: Seconds to wait for runs to finish writing and uploading, at a trial's end
+    #: and the experiment's.
+    upload_timeout: float = attrs.field(default=120.0, validator=_check_seconds, metadata=ALL)
+    #: The metric whose best value each run's summary holds (W&B's
+    #: ``define_metric(..., summary=...)``); defaults to the experiment's
+    #: (``TuneConfig(metric=...)``).
+    summary_metric: str | None = attrs.field(
+        default=None, validator=_check_optional_str, metadata=ALL
+    )
     #: ``"min"`` or ``"max"``: what "best" means for ``summary_metric``; defaults
-    #: to the experiment's mode.
-    summary_mode: str | None = attrs.field(default=None)
-    #: Log Tune's bookkeeping metrics (``training_iteration``, ``time_total_s``, ...)
-    #: under ``tune/``, a panel section of its own, so the user's metrics come first.
-    tune_prefix: bool = attrs.field(default=True, validator=_check_bool)
-    #: Keyword arguments for the ``wandb.Image`` the logger makes of a 3-D or 4-D array.
-    image_kwargs: dict[str, Any] = attrs.field(factory=dict, validator=_check_kwargs)
-    #: Keyword arguments for the ``wandb.Video`` the logger makes of a 5-D array.
-    video_kwargs: dict[str, Any] = attrs.field(factory=dict, validator=_check_kwargs)
+    #: to the experiment's mode, else ``"min"``.
+    summary_mode: str | None = attrs.field(default=None, metadata=ALL)
+    #: Tune's own metrics (``training_iteration``, ``time_total_s``, ...) under
+    #: ``tune/``, a panel section of its own after yours; ``False`` keeps Ray's names.
+    tune_prefix: bool = attrs.field(default=True, validator=_check_bool, metadata=LOGGER)
+    #: Keyword arguments for the ``wandb.Image`` made of a 3-D or 4-D array
+    #: (``caption``, ``mode``, ...), as Ray's.
+    image_kwargs: dict[str, Any] = attrs.field(
+        factory=dict, validator=_check_kwargs, metadata=LOGGER_AND_TRAIN
+    )
+    #: Keyword arguments for the ``wandb.Video`` made of a 5-D array (``fps``,
+    #: ``format``, ...), as Ray's.
+    video_kwargs: dict[str, Any] = attrs.field(
+        factory=dict, validator=_check_kwargs, metadata=LOGGER_AND_TRAIN
+    )
     #: Log the trial's checkpoints as versions of a W&B artifact: ``True`` or
-    #: ``"all"``, ``"best"`` (those that improve the metric) or ``"end"`` (the last),
-    #: as ``WandbLogger(upload_checkpoints=...)`` does; the mixins log them from the
-    #: trial's process.
-    upload_checkpoints: bool | str = attrs.field(default=False)
-    #: Put the trial's console output (its prints, warnings and, for a failed trial,
-    #: the traceback) in its run's Logs tab, the API key masked. On by default: it is
+    #: ``"all"``, ``"best"`` (those that improve the metric) or ``"end"`` (the
+    #: last); the mixins log them from the trial's process.
+    upload_checkpoints: bool | str = attrs.field(default=False, metadata=ALL)
+    #: The trial's console output (prints, warnings and a failed trial's
+    #: traceback) in its run's Logs tab, the API key masked. On by default: it is
     #: the trial's story, and costs a little per printed line. The mixins and
-    #: ``setup_wandb`` capture it in the trial's process (``wandb.init``'s
-    #: ``settings={"console": ...}``, when given, takes over instead).
-    log_console: bool = attrs.field(default=True, validator=_check_bool)
+    #: ``setup_wandb`` capture it in the trial's process from before ``wandb.init``
+    #: returns (``wandb.init``'s ``settings={"console": ...}``, when given, takes
+    #: over instead); the logger reads the files of Tune's ``log_to_file``.
+    log_console: bool = attrs.field(
+        default=True, validator=_check_bool, metadata=NOT_TRAIN_CALLBACK
+    )
     #: Sample the trial's own process (CPU, memory, threads, and the GPUs Ray gave
-    #: it) into its run's System tab. On by default, as in wandb: the mixins and
-    #: ``setup_wandb`` sample the process they run in; the logger, whose runs live
-    #: on the driver, samples the trial's process when the trial runs on the
-    #: driver's machine (wandb's ``x_stats_pid``), and nothing for a trial elsewhere.
-    log_system_metrics: bool = attrs.field(default=True, validator=_check_bool)
-    #: Every other key, passed on to ``wandb.init()``.
+    #: it) into its run's System tab, its pid in the summary as ``tune/pid``. On by
+    #: default, as in wandb: the mixins and ``setup_wandb`` sample the process they
+    #: run in; the logger, whose runs live on the driver, samples the trial's
+    #: process when the trial runs on the driver's machine (wandb's
+    #: ``x_stats_pid``), and nothing for a trial elsewhere.
+    log_system_metrics: bool = attrs.field(
+        default=True, validator=_check_bool, metadata=NOT_TRAIN_CALLBACK
+    )
+    #: Not a key: where every other key goes, passed on to ``wandb.init()``
+    #: (``entity``, ``tags``, ``notes``, ``mode``, ``settings``, ...).
     init_kwargs: dict[str, Any] = attrs.field(
-        factory=dict, converter=_to_dict, validator=_check_init_kwargs
+        factory=dict, converter=_to_dict, validator=_check_init_kwargs, metadata=ALL
     )
 
     @upload_checkpoints.validator

@@ -1,0 +1,20 @@
+"""The docs site's hook modules (``docs/hooks/``), importable by the tests."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+
+
+def _load(name: str) -> ModuleType:
+    path = Path(__file__).parent.parent / "docs" / "hooks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"docs_hooks_{name}", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+settings_reference = _load("settings_reference")
