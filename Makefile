@@ -8,7 +8,7 @@ export RAY_AUTH_MODE := disabled
 export RAY_USAGE_STATS_ENABLED := 0
 
 .DEFAULT_GOAL := help
-.PHONY: help install docs server lint format typecheck unit test test-oldest bench bench-checkpoints bench-realistic bench-high-rate bench-full demo examples all clean
+.PHONY: help install docs picture server lint format typecheck unit test test-oldest bench bench-checkpoints bench-realistic bench-high-rate bench-full demo examples all clean
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -27,6 +27,11 @@ install: $(STAMP) ## Create .venv and install the package with its dev and docs 
 # The site in site/, offline; --strict: a broken link, anchor or reference fails the build.
 docs: $(STAMP) ## Build the documentation site (MkDocs, docs/) into site/, strictly
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
+# docs/images/experiment.svg, drawn from a real offline sweep as W&B wrote it.
+picture: $(STAMP) ## Redraw the experiment view's picture from a fresh offline sweep
+	rm -rf picture_results
+	PYTHONPATH=$(CURDIR) $(BIN)/python docs/picture/experiment_svg.py picture_results docs/images/experiment.svg
 
 # The oldest-versions environment: the lowest release of every direct dependency
 # pyproject.toml allows (uv's lowest-direct resolution), beside .venv.

@@ -86,3 +86,21 @@ def test_links_point_inside_the_repository() -> None:
 def test_the_readme_fits_on_two_screens() -> None:
     """The README stays short: what it is, one example, which entry point, where to read on."""
     assert len((ROOT / "README.md").read_text().splitlines()) <= 150
+
+
+def test_the_experiment_picture_is_drawn_from_what_w_and_b_wrote(
+    ray_session: None, tmp_path: Path
+) -> None:
+    """make picture's sweep draws every trial's run and marks the experiment run's best trial."""
+    from tests.docs_modules import experiment_svg
+
+    trials, experiment = experiment_svg.read_sweep(experiment_svg.run_sweep(str(tmp_path)))
+    svg = experiment_svg.draw(trials, experiment)
+    table = experiment_svg.trials_table(experiment)
+    assert len(trials) == len(table) == 6
+    for run in trials:
+        assert f">{run.run_id}</text>" in svg
+    best = min(table, key=lambda row: row["best"])
+    assert best["trial_id"] == experiment.summary["best/trial_id"]
+    assert f"best/trial_id = {best['trial_id']}" in svg
+    assert svg.count("<polyline") == svg.count("<circle") == 6

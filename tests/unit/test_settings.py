@@ -108,7 +108,7 @@ def test_the_settings_reference_documents_every_setting() -> None:
     """The generated reference has a row per WandbSettings field: its default, where, and why."""
     import attrs
 
-    from tests.docs_hooks import settings_reference
+    from tests.docs_modules import settings_reference
 
     table = settings_reference.settings_table()
     defaults = WandbSettings()
@@ -122,7 +122,7 @@ def test_the_settings_reference_documents_every_setting() -> None:
 
 def test_a_setting_without_a_comment_fails_the_reference() -> None:
     """A field added without its ``#:`` comment breaks the docs build instead of a blank row."""
-    from tests.docs_hooks import settings_reference
+    from tests.docs_modules import settings_reference
 
     source = settings_reference.SOURCE.read_text()
     bare = re.sub(r"(    #:.*\n)+(    api_key: )", r"\2", source)
