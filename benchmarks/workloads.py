@@ -31,6 +31,9 @@ class Workload:
     checkpoint_mib: int = 0
     #: Seconds each trial spends before its first step, half sleeping, half on CPU.
     setup_s: float = 0.0
+    #: Lines each trial prints per step, into Tune's ``log_to_file`` files (which the
+    #: logger reads; the mixins capture them in the trial's process).
+    prints: int = 0
     #: The variants that apply (all if empty).
     variants: tuple[str, ...] = ()
 
@@ -71,6 +74,23 @@ WORKLOADS: dict[str, Workload] = {
             checkpoint_mib=20,
             variants=("none", "ours_logger", "ours_decorator", "ray_logger"),
         ),
+        # The trial's story: console output and system metrics on (the default) against
+        # both off, for the logger and the decorator, beside no logging.
+        Workload(
+            "8x100-setup-story",
+            "8 trials x 100 steps after a 2 s setup, printing 10 lines a step",
+            8,
+            100,
+            setup_s=2.0,
+            prints=10,
+            variants=(
+                "none",
+                "ours_logger",
+                "ours_logger_quiet",
+                "ours_decorator",
+                "ours_decorator_quiet",
+            ),
+        ),
         # The logger under a high report rate: results reported in a tight loop.
         Workload(
             "2x20000",
@@ -91,20 +111,26 @@ WORKLOADS: dict[str, Workload] = {
 }
 
 PROFILES: dict[str, list[str]] = {
-    "quick": ["4x25", "2x200"],
+    "quick": ["4x25", "2x200", "8x100-setup-story"],
     "startup": ["16x5", "16x5-reuse"],
     "full": ["8x100", "2x2000", "32x5", "32x5-reuse", "256x5"],
     "checkpoints": ["4x50-ckpt"],
     "realistic": ["8x100-setup", "8x100"],
     "high-rate": ["2x20000", "32x1000"],
+    "story": ["8x100-setup-story"],
 }
+
+#: The ``_quiet`` variants' settings: the trial's story off.
+QUIET: dict[str, Any] = {"log_console": False, "log_system_metrics": False}
 
 
 VARIANTS = [
     "none",
     "none_class",
     "ours_logger",
+    "ours_logger_quiet",
     "ours_decorator",
+    "ours_decorator_quiet",
     "ours_class",
     "ours_setup_wandb",
     "ray_logger",
@@ -118,6 +144,7 @@ def run_variant(variant: str, workload: Workload, storage: Path) -> None:
         "steps": workload.steps,
         "i": tune.grid_search(list(range(workload.trials))),
         "setup_s": workload.setup_s,
+        "prints": workload.prints,
     }
     trainable: Any = plain
     callbacks: list[tune.Callback] = []
@@ -127,13 +154,17 @@ def run_variant(variant: str, workload: Workload, storage: Path) -> None:
             checkpoint_every=workload.checkpoint_every, checkpoint_mib=workload.checkpoint_mib
         )
         trainable = plain_checkpoints
+    quiet = QUIET if variant.endswith("_quiet") else {}
+    variant = variant.removesuffix("_quiet")
     if variant == "ours_logger":
-        callbacks = [WandbLogger(project=PROJECT, summary=False, upload_checkpoints=checkpoints)]
+        callbacks = [
+            WandbLogger(project=PROJECT, summary=False, upload_checkpoints=checkpoints, **quiet)
+        ]
     elif variant == "ray_logger":
         callbacks = [WandbLoggerCallback(project=PROJECT, upload_checkpoints=checkpoints)]
     elif variant == "ours_decorator":
         trainable = decorated_checkpoints if checkpoints else decorated
-        config["wandb"] = {"project": PROJECT, "upload_checkpoints": checkpoints}
+        config["wandb"] = {"project": PROJECT, "upload_checkpoints": checkpoints, **quiet}
     elif variant == "none_class":
         trainable = PlainClass
     elif variant == "ours_class":
@@ -161,4 +192,5 @@ def run_variant(variant: str, workload: Workload, storage: Path) -> None:
         reuse_actors=workload.reuse_actors,
         max_concurrent_trials=workload.concurrent,
         callbacks=callbacks,
+        log_to_file=workload.prints > 0,
     )

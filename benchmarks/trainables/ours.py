@@ -8,7 +8,7 @@ from typing import Any
 import wandb
 from ray import tune
 
-from benchmarks.trainables.plain import PlainClass, loss, report_step, trial_setup
+from benchmarks.trainables.plain import PlainClass, chatter, loss, report_step, trial_setup
 from tune_wandb import WandbTrainableMixin, setup_wandb, wandb_mixin
 
 PROJECT = "tune-wandb-bench"
@@ -19,6 +19,7 @@ def decorated(config: dict[str, Any]) -> None:
     """``wandb.log`` beside each report."""
     trial_setup(config)
     for step in range(config["steps"]):
+        chatter(config, step)
         metrics = {"loss": loss(config, step), "step_metric": step}
         wandb.log(metrics)
         tune.report(metrics)

@@ -34,7 +34,14 @@ def plain(config: dict[str, Any]) -> None:
     """Report ``config["steps"]`` results to Tune."""
     trial_setup(config)
     for step in range(config["steps"]):
+        chatter(config, step)
         tune.report({"loss": loss(config, step), "step_metric": step})
+
+
+def chatter(config: dict[str, Any], step: int) -> None:
+    """Print ``config["prints"]`` lines, as a trial's progress output would."""
+    for line in range(config.get("prints", 0)):
+        print(f"trial {config['i']} step {step} line {line}: loss {loss(config, step):.6f}")
 
 
 def report_step(config: dict[str, Any], step: int, metrics: dict[str, Any]) -> None:
