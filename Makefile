@@ -96,7 +96,7 @@ test-oldest: $(OLDEST_STAMP) ## The stubs (stubtest) and pytest on the oldest de
 		--allowlist ../stubs/stubtest-allowlist-oldest.txt ray pyarrow
 	TUNE_WANDB_READER=$(CURDIR)/$(BIN)/wandb $(OLDEST)/bin/pytest $(PYTEST_PARALLEL) $(OLDEST_TESTS)
 
-bench: $(STAMP) ## Benchmark ours against no logging and Ray's own (4x25, 2x200; about 6 min)
+bench: $(STAMP) ## Benchmark ours against no logging and Ray's own (4x25, 2x200, the trial's story; about 11 min)
 	$(BIN)/python -m benchmarks --profile quick
 
 bench-checkpoints: $(STAMP) ## Checkpoints as artifacts: 4x50, 20 MiB every 5 steps (about 8 min)
