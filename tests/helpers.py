@@ -94,7 +94,9 @@ class PBTTrainable(tune.Trainable):
         return True
 
 
-def run_pbt(tune_run: Any, wandb_settings: dict[str, Any] | None = None) -> Any:
+def run_pbt(
+    tune_run: Any, wandb_settings: dict[str, Any] | None = None, *, reuse_actors: bool = False
+) -> Any:
     """Two PBTTrainable trials under PBT (lr perturbed every 2 of 8 iterations), logged."""
     from ray.tune.schedulers import PopulationBasedTraining
 
@@ -114,6 +116,7 @@ def run_pbt(tune_run: Any, wandb_settings: dict[str, Any] | None = None) -> Any:
         stop={"training_iteration": 8},
         checkpoint_config=tune.CheckpointConfig(checkpoint_frequency=2),
         callbacks=[WandbLogger(project="p", summary=False)],
+        reuse_actors=reuse_actors,
     )
 
 

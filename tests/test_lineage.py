@@ -6,13 +6,25 @@ import itertools
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.helpers import run_pbt
 from tests.wandb_reader import read_experiment_runs, read_runs, read_table
 
 
-def test_each_exploit_is_in_its_run_and_the_experiment_run(tune_run: Any, results: Path) -> None:
-    """Each exploit names the trial cloned in the row and summary; the table and ancestry agree."""
-    analysis = run_pbt(tune_run)
+@pytest.mark.parametrize("reuse_actors", [False, True], ids=["new-actors", "reused-actors"])
+def test_each_exploit_is_in_its_run_and_the_experiment_run(
+    tune_run: Any, results: Path, reuse_actors: bool
+) -> None:
+    """Each exploit names the trial cloned in the row and summary; the table and ancestry agree.
+
+    With ``reuse_actors=True`` PBT resets the exploiting trial's actor in place
+    (``reset_config``) instead of starting a new one; the lineage is the same.
+    """
+    analysis = run_pbt(tune_run, reuse_actors=reuse_actors)
+    if reuse_actors:  # each trial stayed in its one process, exploits included
+        for frame in analysis.trial_dataframes.values():
+            assert frame["pid"].nunique() == 1
     trial_ids = {trial.trial_id for trial in analysis.trials}
     runs = {run.config["trial_id"]: run for run in read_runs(results).values()}
     exploited = {t: run for t, run in runs.items() if run.summary.get("tune/lineage")}
