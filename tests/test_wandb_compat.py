@@ -91,3 +91,51 @@ def test_console_lines_reach_the_runs_output(tmp_path: Path) -> None:
         run.finish()
     (logged,) = read_runs(tmp_path).values()
     assert logged.output == [("STDOUT", "to stdout\n"), ("STDERR", "to stderr\n")]
+
+
+#: A trial's process starting its run with setup_wandb (outside Ray, offline), a Launch
+#: job's first if asked: it stages an input as wandb's Launch docs show, before the run.
+LAUNCH_SCRIPT = """
+import sys
+if sys.argv[1] == "launch":
+    from wandb.sdk import launch
+    launch.manage_wandb_config(include=["lr"])
+from tune_wandb import setup_wandb
+run = setup_wandb({"lr": 0.1, "wandb": {"project": "p", "mode": "offline", "dir": sys.argv[2]}})
+run.log({"a": 1})
+imported = "wandb.sdk.launch.inputs.internal" in sys.modules
+run.finish()
+print("LAUNCH IMPORTED" if imported else "LAUNCH NOT IMPORTED")
+"""
+
+
+def _start_a_run(kind: str, folder: Path) -> tuple[str, str]:
+    """Run LAUNCH_SCRIPT in a fresh process; what it printed and wandb-core's log."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", LAUNCH_SCRIPT, kind, str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "WANDB_SILENT": "true"},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    (log,) = folder.rglob("offline-run-*/logs/debug-internal.log")
+    return done.stdout, log.read_text()
+
+
+def test_a_run_without_launch_skips_its_import(tmp_path: Path) -> None:
+    """A trial that is no Launch job never imports wandb's Launch package at wandb.init."""
+    printed, _ = _start_a_run("plain", tmp_path)
+    assert "LAUNCH NOT IMPORTED" in printed
+
+
+def test_a_launch_jobs_run_still_gets_its_inputs(tmp_path: Path) -> None:
+    """Inputs a Launch job staged still reach wandb-core (which logs that it received them)."""
+    printed, core_log = _start_a_run("launch", tmp_path)
+    assert "LAUNCH IMPORTED" in printed
+    if tuple(int(part) for part in wandb.__version__.split(".")[:2]) < (0, 31):
+        pytest.skip("wandb before 0.31 does not log the job input it receives")
+    assert "sendJobInput" in core_log

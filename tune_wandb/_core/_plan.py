@@ -163,6 +163,9 @@ def _our_wandb_settings(
         "silent": True,
         "console": "off",
         "init_timeout": settings.init_timeout,
+        # Every trial of an experiment would list the same installed packages into
+        # its run (requirements.txt), in its own process at its start.
+        "x_save_requirements": False,
     }
     # A run away from the trial (the logger's, on the driver) samples the trial's
     # process where it runs on the same machine: wandb-core reads any pid's figures.
@@ -184,12 +187,7 @@ def _our_wandb_settings(
         # The logger's runs live in the driver: its git state, packages and code are
         # not the trial's, and collecting them made each init 5x slower (measured
         # offline). A user's own settings still override these.
-        ours.update(
-            x_disable_meta=True,
-            x_save_requirements=False,
-            disable_git=True,
-            save_code=False,
-        )
+        ours.update(x_disable_meta=True, disable_git=True, save_code=False)
     if not stats:
         # (wandb's machine info switch also stops its system monitor.)
         ours.update(x_disable_stats=True, x_disable_machine_info=quiet_stats)

@@ -14,7 +14,9 @@ module.
 - where a media object's file is (``media._path``);
 - whether a run writes offline (``settings._offline``);
 - a run's console output records (``run._console_callback``), which wandb's
-  own capture writes.
+  own capture writes;
+- ``Run._detect_and_apply_job_inputs``, which imports wandb's Launch package
+  in every ``wandb.init`` to apply inputs nobody staged.
 """
 
 from __future__ import annotations
@@ -158,3 +160,33 @@ def write_output(run: Run, stream: str, line: str) -> None:
     captures the trial's output itself, from before ``wandb.init`` returns.
     """
     run._console_callback(stream, line)
+
+
+#: wandb's module through which Launch stages a job's inputs (``manage_wandb_config``).
+_LAUNCH_INPUTS = "wandb.sdk.launch.inputs.internal"
+
+
+def skip_unstaged_launch_inputs() -> None:
+    """Have ``wandb.init`` skip applying Launch job inputs where none can be staged.
+
+    Every ``wandb.init`` (wandb 0.23 to 0.31 at least) imports wandb's Launch
+    package to apply the job inputs a Launch job staged, a fifth of a second
+    of CPU in each trial's process, and none of it serves a trial that is not
+    a Launch job. Inputs are staged only through ``_LAUNCH_INPUTS``: while it
+    is not imported there are none to apply, and the call is skipped; once a
+    job imports it (``wandb.sdk.launch.manage_wandb_config``, a Launch agent)
+    wandb's own method runs as before. Idempotent; a wandb without the method
+    is left alone.
+    """
+    from wandb.sdk.wandb_run import Run
+
+    original = getattr(Run, "_detect_and_apply_job_inputs", None)
+    if original is None or getattr(original, "_tune_wandb_skips_unstaged", False):
+        return
+
+    def detect_and_apply_job_inputs(self: Run) -> None:
+        if _LAUNCH_INPUTS in sys.modules:
+            original(self)
+
+    detect_and_apply_job_inputs._tune_wandb_skips_unstaged = True  # type: ignore[attr-defined]  # a marker on our own function
+    Run._detect_and_apply_job_inputs = detect_and_apply_job_inputs  # type: ignore[method-assign]  # the wrapper, installed once

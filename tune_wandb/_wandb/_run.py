@@ -70,6 +70,7 @@ def _start(plan: RunPlan, *, reinit: Reinit) -> Run:
     """``wandb.init`` as planned; ``_Unreachable`` where offline would do instead."""
     import wandb
 
+    _compat.skip_unstaged_launch_inputs()
     if plan.online and plan.api_key is not None:
         problem = check_server(plan.base_url, plan.api_key, plan.init_timeout)
         if problem is not None:
