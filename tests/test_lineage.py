@@ -18,13 +18,10 @@ def test_each_exploit_is_in_its_run_and_the_experiment_run(
 ) -> None:
     """Each exploit names the trial cloned in the row and summary; the table and ancestry agree.
 
-    With ``reuse_actors=True`` PBT resets the exploiting trial's actor in place
-    (``reset_config``) instead of starting a new one; the lineage is the same.
+    With ``reuse_actors=True`` Tune may hand a trial an actor another trial
+    used (``reset_config``) instead of starting a new one; the lineage is the same.
     """
     analysis = run_pbt(tune_run, reuse_actors=reuse_actors)
-    if reuse_actors:  # each trial stayed in its one process, exploits included
-        for frame in analysis.trial_dataframes.values():
-            assert frame["pid"].nunique() == 1
     trial_ids = {trial.trial_id for trial in analysis.trials}
     runs = {run.config["trial_id"]: run for run in read_runs(results).values()}
     exploited = {t: run for t, run in runs.items() if run.summary.get("tune/lineage")}
@@ -35,17 +32,20 @@ def test_each_exploit_is_in_its_run_and_the_experiment_run(
         changed = [e for e in lineage if e["config_before"] != e["config_after"]]
         assert len(changed) == run.summary.get("tune/perturbations", 0)
         assert {e["parent"] for e in lineage} == trial_ids - {trial_id}
-        # The row of the result PBT exploited at names the parent and the iteration it took.
         assert run.column("tune/parent") == [e["parent"] for e in lineage]
         assert run.column("tune/parent_iteration") == [e["parent_iteration"] for e in lineage]
-        at = [row["tune/training_iteration"] for row in run.history if "tune/parent" in row]
-        assert at == [e["at_iteration"] for e in lineage]
-        # The trial goes on from the checkpoint it took: its next row is the one after it.
+        # The exploit is on the row of the result PBT decided on, or, where synchronous
+        # PBT decided on a result already logged (the trial waited paused at it), on
+        # the next row; either way the trial goes on from the checkpoint it took.
         rows = run.history
-        for i, row in enumerate(rows[:-1]):
-            if "tune/parent" in row:
-                following = rows[i + 1]["tune/training_iteration"]
-                assert following == row["tune/parent_iteration"] + 1, (row, following)
+        marked = [i for i, row in enumerate(rows) if "tune/parent" in row]
+        for i, e in zip(marked, lineage, strict=True):
+            iteration = rows[i]["tune/training_iteration"]
+            if iteration == e["at_iteration"]:
+                assert rows[i + 1]["tune/training_iteration"] == e["parent_iteration"] + 1
+            else:
+                assert rows[i - 1]["tune/training_iteration"] == e["at_iteration"]
+                assert iteration == e["parent_iteration"] + 1
         for e in lineage:
             assert e["parent_run"] == runs[e["parent"]].run_id
             assert e["config_after"]["lr"] in (0.1, 0.5, 1.0, 2.0)

@@ -155,6 +155,8 @@ class WandbLogger(LoggerCallback):
         #: PBT's exploits, in order, and those whose trial has logged no row since.
         self._exploits: list[Exploit] = []
         self._unlogged_exploits: dict[str, Exploit] = {}
+        #: Trials PBT exploited since Tune last handed over a result (see _date_exploits).
+        self._undated: set[str] = set()
         self._pickers: dict[str, CheckpointPicker] = {}
         self._facts = ExperimentFacts()
         #: Why each trial is ending, from the last result Tune marked done.
@@ -262,12 +264,11 @@ class WandbLogger(LoggerCallback):
             self._done_reasons[trial.trial_id] = reason_at_done(
                 trial.stopping_criterion, result, self._facts
             )
+        self._date_exploits(trial, result)
         if trial.trial_id not in self._mixin_trials:
             # Media objects point to files in the trial's process, alive until Tune
             # stops it, which it does only after this call: read them now.
             exploit = self._unlogged_exploits.pop(trial.trial_id, None)
-            if exploit is not None:
-                exploit = self._exploited_at(exploit, result.get("training_iteration"))
             self._writer.submit(
                 Log(
                     trial.trial_id,
@@ -299,9 +300,26 @@ class WandbLogger(LoggerCallback):
         return {stream: text for stream, text in printed.items() if text}
 
     def _exploited(self, exploit: Exploit) -> None:
-        """PBT exploited a trial (Tune's loop), deciding on the result this row logs."""
+        """PBT exploited a trial (Tune's loop); dated by the next result Tune hands over."""
         self._exploits.append(exploit)
         self._unlogged_exploits[exploit.trial_id] = exploit
+        self._undated.add(exploit.trial_id)
+
+    def _date_exploits(self, trial: Trial, result: Mapping[str, Any]) -> None:
+        """Date the exploits PBT made while Tune handled this result.
+
+        Asynchronous PBT exploits a trial on its own result, before Tune hands
+        that result to callbacks: it is exploited at this result's iteration.
+        Synchronous PBT exploits the trials it paused while handling another
+        trial's result: each was exploited at its last result (already logged),
+        as the watcher recorded it; its next row carries the exploit.
+        """
+        if trial.trial_id in self._undated:
+            exploit = self._unlogged_exploits.get(trial.trial_id)
+            if exploit is not None:
+                dated = self._exploited_at(exploit, result.get("training_iteration"))
+                self._unlogged_exploits[trial.trial_id] = dated
+        self._undated.clear()
 
     def _exploited_at(self, exploit: Exploit, iteration: object) -> Exploit:
         """``exploit`` at the iteration of the result PBT decided on (here and in the list)."""
