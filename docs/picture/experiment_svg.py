@@ -10,15 +10,13 @@ in the picture is typed by hand.
 
 from __future__ import annotations
 
-import json
 import math
-import subprocess
 import sys
 from html import escape
 from pathlib import Path
 from typing import Any
 
-import attrs
+from tests.wandb_reader import RunLog, read_experiment_runs, read_run_logs, read_table
 
 METRIC = "val_loss"
 STEP = "tune/training_iteration"
@@ -26,55 +24,15 @@ WIDTH, CHART_W, ROW_H, TOP = 980, 470, 24, 70
 COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 
 
-@attrs.frozen
-class Run:
-    """One run as W&B wrote it: the records the picture needs."""
-
-    folder: Path
-    run_id: str
-    job_type: str
-    summary: dict[str, Any]
-    history: list[dict[str, Any]]
+def read_sweep(root: Path) -> tuple[list[RunLog], RunLog]:
+    """The trials' runs and the experiment run written below ``root``, by W&B's reader."""
+    (experiment,) = read_experiment_runs(root)
+    return read_run_logs(root), experiment
 
 
-def read(log: Path) -> Run:
-    """A ``.wandb`` file, through ``wandb leet inspect --json``."""
-    wandb_cli = Path(sys.executable).with_name("wandb")
-    out = subprocess.run(
-        [str(wandb_cli), "leet", "inspect", "--json", str(log)],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    run: dict[str, Any] = {}
-    summary: dict[str, Any] = {}
-    history: list[dict[str, Any]] = []
-    for line in out.splitlines():
-        record = json.loads(line)
-        kind = record["type"]
-        if kind == "run":
-            run = record["run"]
-        elif kind == "history":
-            history.append(record["history"]["item"])
-        elif kind == "summary":
-            summary.update(record["summary"].get("update", {}))
-    return Run(log.parent, run.get("run_id", ""), run.get("job_type", ""), summary, history)
-
-
-def read_sweep(root: Path) -> tuple[list[Run], Run]:
-    """The trials' runs and the experiment run written below ``root``."""
-    runs = [read(log) for log in sorted(root.rglob("run-*.wandb"))]
-    experiment = [run for run in runs if run.job_type == "tune-experiment"]
-    if len(experiment) != 1:
-        raise ValueError(f"expected one experiment run below {root}, found {len(experiment)}")
-    return [run for run in runs if run.job_type != "tune-experiment"], experiment[0]
-
-
-def trials_table(experiment: Run) -> list[dict[str, Any]]:
+def trials_table(experiment: RunLog) -> list[dict[str, Any]]:
     """The experiment run's ``trials`` table, from the file its summary points to."""
-    path = experiment.folder / "files" / str(experiment.summary["trials.path"])
-    table = json.loads(path.read_text())
-    return [dict(zip(table["columns"], row, strict=True)) for row in table["data"]]
+    return read_table(experiment)
 
 
 def _text(x: float, y: float, text: str, **attributes: str) -> str:
@@ -82,7 +40,7 @@ def _text(x: float, y: float, text: str, **attributes: str) -> str:
     return f'<text x="{x:.1f}" y="{y:.1f}"{extra}>{escape(text)}</text>'
 
 
-def draw(trials: list[Run], experiment: Run) -> str:
+def draw(trials: list[RunLog], experiment: RunLog) -> str:
     """The SVG: each trial's curve on the left, the experiment run's table on the right."""
     rows = sorted(trials_table(experiment), key=lambda row: row["best"])
     best_id = experiment.summary["best/trial_id"]
