@@ -96,7 +96,11 @@ class PBTTrainable(tune.Trainable):
 
 
 def run_pbt(
-    tune_run: Any, wandb_settings: dict[str, Any] | None = None, *, reuse_actors: bool = False
+    tune_run: Any,
+    wandb_settings: dict[str, Any] | None = None,
+    *,
+    reuse_actors: bool = False,
+    pb2: bool = False,
 ) -> Any:
     """Two PBTTrainable trials under PBT (lr perturbed every 2 of 8 iterations), logged.
 
@@ -104,19 +108,25 @@ def run_pbt(
     and have not finished, and these steps take no time, so asynchronously one
     trial could run to its end before the other's first perturbation, and
     nothing would be exploited (seen once under the suite's load). In step, the
-    trial behind exploits the one ahead at iterations 2, 4 and 6.
+    trial behind exploits the one ahead at iterations 2, 4 and 6. ``pb2``: Tune's
+    PB2 instead, which picks the new lr in [0.1, 2.0] from a model of the results.
     """
     from ray.tune.schedulers import PopulationBasedTraining
+    from ray.tune.schedulers.pb2 import PB2
 
     from tune_wandb import WandbLogger
 
-    pbt = PopulationBasedTraining(
+    common: dict[str, Any] = dict(
         time_attr="training_iteration",
         perturbation_interval=2,
-        hyperparam_mutations={"lr": [0.1, 0.5, 1.0, 2.0]},
         metric="score",
         mode="max",
         synch=True,
+    )
+    pbt = (
+        PB2(hyperparam_bounds={"lr": [0.1, 2.0]}, **common)
+        if pb2
+        else PopulationBasedTraining(hyperparam_mutations={"lr": [0.1, 0.5, 1.0, 2.0]}, **common)
     )
     return tune_run(
         PBTTrainable,

@@ -6,8 +6,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import ray
+import ray.train
 import wandb
 from ray import tune
+from ray.train.v2.api.data_parallel_trainer import DataParallelTrainer
 
 from tests.wandb_reader import read_runs
 from tune_wandb import WandbLogger, WandbTrainableMixin, setup_wandb, wandb_mixin
@@ -149,3 +152,23 @@ def test_the_logger_without_log_to_file_adds_no_output(tune_run: Any, results: P
     )
     (run,) = read_runs(results).values()
     assert run.output == []
+
+
+def prints_in_a_train_worker(config: dict[str, Any]) -> None:
+    setup_wandb(config)
+    print("printed once in a Train worker")
+    ray.train.report({"i": 1})
+
+
+def test_a_print_in_a_ray_train_worker_is_one_line(ray_session: None, results: Path) -> None:
+    """Ray Train's print writes each line to stdout and again to stderr: the run holds it once."""
+    DataParallelTrainer(
+        prints_in_a_train_worker,
+        train_loop_config={"wandb": {"project": "p"}},
+        scaling_config=ray.train.ScalingConfig(num_workers=1),
+        run_config=ray.train.RunConfig(name="prints", storage_path=str(results)),
+    ).fit()
+    (run,) = read_runs(results).values()
+    assert [line for _, line in run.output if "printed once" in line] == [
+        "printed once in a Train worker\n"
+    ]

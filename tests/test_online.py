@@ -33,6 +33,7 @@ LOSSES = [2, 1, 0, 1, 2]
 
 def reports_or_fails(config: dict[str, Any]) -> None:
     for i in range(1, 6):
+        print(f"step {i} of a={config['a']}")
         if i == config.get("fail_at"):
             raise RuntimeError("fails on purpose")
         tune.report({"loss": config["a"] * abs(i - 3)})
@@ -45,6 +46,7 @@ def fail_when_a_is_2(config: dict[str, Any]) -> int | None:
 @wandb_mixin
 def decorated(config: dict[str, Any]) -> None:
     for i in range(1, 6):
+        print(f"step {i} of a={config['a']}")
         if i == config.get("fail_at"):
             raise RuntimeError("fails on purpose")
         wandb.log({"loss": config["a"] * abs(i - 3)})
@@ -99,6 +101,16 @@ def assert_search_sent(runs: dict[str, SentRun], analysis: Any, tune_rows: bool)
         assert run.exit_code == (0 if a == 1 else 1)
         if a == 2:
             assert run.summary["tune/error"]["message"] == "fails on purpose"
+        # The console output reached the server: each trial's own lines, and the failure's
+        # traceback, as stderr ("ERROR ..." in output.log).
+        lines = run.output_text
+        assert f"step 1 of a={a}" in lines, lines
+        assert f"of a={3 - a}" not in lines, lines
+        if a == 2:
+            assert any(
+                line.startswith("ERROR") and "RuntimeError: fails on purpose" in line
+                for line in run.lines
+            ), lines
         if tune_rows:  # the logger sees why Tune ended the trial
             assert (
                 run.tags
@@ -110,8 +122,15 @@ def assert_search_sent(runs: dict[str, SentRun], analysis: Any, tune_rows: bool)
 def test_logger_sends_every_trial_and_the_experiment(
     tune_run: Any, wire: Proxy, server_key_file: Path
 ) -> None:
-    """The logger: each trial's rows, config, best, tags and exit code; the trials table."""
-    analysis = search(tune_run, wire, server_key_file, reports_or_fails, callbacks=[WandbLogger()])
+    """The logger: each trial's rows, config, best, tags, output and exit code; the trials table."""
+    analysis = search(
+        tune_run,
+        wire,
+        server_key_file,
+        reports_or_fails,
+        callbacks=[WandbLogger()],
+        log_to_file=True,  # where the logger reads each trial's output
+    )
     runs = sent_runs(wire.requests)
     assert_search_sent(runs, analysis, tune_rows=True)
     (experiment,) = [r for r in runs.values() if r.name == "exp (experiment)"]
@@ -123,7 +142,7 @@ def test_logger_sends_every_trial_and_the_experiment(
 
 
 def test_decorator_sends_every_row(tune_run: Any, wire: Proxy, server_key_file: Path) -> None:
-    """@wandb_mixin: each trial's wandb.log rows, its best, tags and exit code."""
+    """@wandb_mixin: each trial's wandb.log rows, its best, tags, output and exit code."""
     analysis = search(tune_run, wire, server_key_file, decorated)
     assert_search_sent(trial_runs(wire, analysis), analysis, tune_rows=False)
     assert_no_key_sent(wire)

@@ -92,8 +92,8 @@ def read_run(path: Path) -> RunLog:
             exit_code = int(record["exit"].get("exit_code", 0))
         elif kind == "stats":
             stats.append(record["stats"]["item"])
-        elif kind == "output":  # STDERR is the enum's zero, which the JSON leaves out
-            output.append((record["output"].get("output_type", "STDERR"), record["output"]["line"]))
+        elif kind in ("output", "output_raw"):  # STDERR is the enum's zero, left out
+            output.append((record[kind].get("output_type", "STDERR"), record[kind]["line"]))
     config.pop("_wandb", None)
     return RunLog(
         path=path,

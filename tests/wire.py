@@ -335,6 +335,11 @@ class SentRun:
     group: str | None = None
     #: Artifact names declared for this run (createArtifact).
     artifacts: list[str] = attrs.field(factory=list)
+    #: System metrics samples (wandb-events.jsonl), from every writer of the run, as sent.
+    stats: list[dict[str, Any]] = attrs.field(factory=list)
+    #: Console lines from every writer of the run, as sent (writers of a shared run
+    #: each number their lines from 0, so :attr:`output` keeps one writer's).
+    lines: list[str] = attrs.field(factory=list)
 
     @property
     def rows(self) -> list[dict[str, Any]]:
@@ -377,10 +382,16 @@ def _read_stream(run: SentRun, body: dict[str, Any]) -> None:
             for i, line in enumerate(lines):
                 run.rows_by_offset[offset + i] = json.loads(line)
         elif name == "wandb-summary.json" and lines:
-            run.summary = json.loads(lines[-1])
+            summary = json.loads(lines[-1])
+            # A labelled writer of a shared run (x_primary=False) sends only its runtime.
+            if not run.summary or any(not key.startswith("_") for key in summary):
+                run.summary = summary
+        elif name == "wandb-events.jsonl":
+            run.stats.extend(json.loads(line) for line in lines)
         elif name == "output.log":
             for i, line in enumerate(lines):
                 run.output[offset + i] = line
+            run.lines.extend(lines)
     if "exitcode" in body and body["exitcode"] is not None:
         run.exit_code = body["exitcode"]
     if body.get("complete"):

@@ -158,10 +158,14 @@ def _our_wandb_settings(
     quiet_stats: bool,
     gpus: Sequence[int | str] | None = None,
     stats_pid: int | None = None,
+    label: str | None = None,
 ) -> dict[str, Any]:
     ours: dict[str, Any] = {
         "silent": True,
-        "console": "off",
+        # Online, wandb-core uploads console records only when this is not "off";
+        # tune-wandb takes wandb's own wrappers off as the run starts and captures
+        # the output itself (_wandb/_compat.stop_wandb_capture).
+        "console": "wrap_raw" if settings.log_console else "off",
         "init_timeout": settings.init_timeout,
         # Every trial of an experiment would list the same installed packages into
         # its run (requirements.txt), in its own process at its start.
@@ -176,6 +180,8 @@ def _our_wandb_settings(
         ours["x_stats_gpu_device_ids"] = device_ids  # the trial's GPUs, not the node's
     if stats and sampled_elsewhere:
         ours["x_stats_pid"] = stats_pid
+    if label is not None and _wandb_has_setting("x_label"):
+        ours["x_label"] = label  # one of several writers of a run (a Train run's ranks)
     if flushes_every_second():
         # wandb-core buffers a run's transaction log and writes it every 15 s by
         # default; when a trial's process dies (OOM, ray.kill) its service dies
@@ -263,6 +269,7 @@ class RunPlan:
         shared_keys: SharedKeys = no_shared_keys,
         gpus: Sequence[int | str] | None = None,
         stats_pid: int | None = None,
+        label: str | None = None,
     ) -> RunPlan:
         """The plan for ``trial``'s run with ``settings``; ``config`` is its run config.
 
@@ -275,7 +282,9 @@ class RunPlan:
         finds a key the driver shared with the cluster; ``gpus`` are the GPUs
         Ray assigned to the trial's process, which its system metrics sample
         (:mod:`._gpus`); ``stats_pid`` is the trial's process, on this machine,
-        for a run that lives away from it (``quiet_stats``). Entry points call
+        for a run that lives away from it (``quiet_stats``); ``label`` names this
+        writer's system metrics and lines where other writers share the run
+        (a Train run's ranks: :mod:`._rank_plan`). Entry points call
         :func:`tune_wandb._core._prepare.prepare`, which checks the settings first.
         """
         mode = resolve_mode(settings)
@@ -306,7 +315,7 @@ class RunPlan:
         best_metric, best_mode = summary_metric(settings, experiment)
         wandb_settings = {
             **_our_wandb_settings(
-                settings, quiet_stats=quiet_stats, gpus=gpus, stats_pid=stats_pid
+                settings, quiet_stats=quiet_stats, gpus=gpus, stats_pid=stats_pid, label=label
             ),
             **user,
         }

@@ -120,6 +120,7 @@ def prepare(
     shared_keys: SharedKeys = no_shared_keys,
     gpus: Sequence[int | str] | None = None,
     stats_pid: int | None = None,
+    label: str | None = None,
 ) -> RunPlan:
     """The checked plan of ``identity``'s run, for ``entry``; ``config`` is its trial config.
 
@@ -127,7 +128,8 @@ def prepare(
     ``shared_keys`` finds a key the driver shared, on a node without one;
     ``gpus`` are the GPUs Ray assigned to the process the run is written in;
     ``stats_pid`` is the trial's process, on this machine, for a run written
-    away from it (the logger's), whose system metrics sample it.
+    away from it (the logger's), whose system metrics sample it; ``label``
+    names this writer's metrics and lines in a run other ranks share.
     """
     check(settings, entry, experiment, shared_keys=shared_keys)
     support = SUPPORT[entry]
@@ -141,6 +143,7 @@ def prepare(
         shared_keys=shared_keys,
         gpus=gpus,
         stats_pid=stats_pid,
+        label=label,
     )
 
 

@@ -54,7 +54,6 @@ OWN_KEYS: Final = frozenset(
 ALL: Final = {"works_in": "all"}
 LOGGER: Final = {"works_in": "logger"}
 LOGGER_AND_TRAIN: Final = {"works_in": "logger, `WandbTrainCallback`"}
-NOT_TRAIN_CALLBACK: Final = {"works_in": "logger, the mixins, `setup_wandb`"}
 
 #: The seed's (Ray 1.x) names for ``wandb.init`` arguments, accepted as it names them.
 ALIASES: Final = {"run_id": "id", "run_name": "name"}
@@ -258,19 +257,19 @@ class WandbSettings:
     #: the trial's story, and costs a little per printed line. The mixins and
     #: ``setup_wandb`` capture it in the trial's process from before ``wandb.init``
     #: returns (``wandb.init``'s ``settings={"console": ...}``, when given, takes
-    #: over instead); the logger reads the files of Tune's ``log_to_file``.
-    log_console: bool = attrs.field(
-        default=True, validator=_check_bool, metadata=NOT_TRAIN_CALLBACK
-    )
+    #: over instead); the logger reads the files of Tune's ``log_to_file``. In a
+    #: Ray Train run, online, every worker's lines reach the one run, labelled
+    #: ``rank_<i>`` (W&B's shared mode); offline, rank 0's with ``setup_wandb``.
+    log_console: bool = attrs.field(default=True, validator=_check_bool, metadata=ALL)
     #: Sample the trial's own process (CPU, memory, threads, and the GPUs Ray gave
     #: it) into its run's System tab, its pid in the summary as ``tune/pid``. On by
     #: default, as in wandb: the mixins and ``setup_wandb`` sample the process they
     #: run in; the logger, whose runs live on the driver, samples the trial's
     #: process when the trial runs on the driver's machine (wandb's
-    #: ``x_stats_pid``), and nothing for a trial elsewhere.
-    log_system_metrics: bool = attrs.field(
-        default=True, validator=_check_bool, metadata=NOT_TRAIN_CALLBACK
-    )
+    #: ``x_stats_pid``), and nothing for a trial elsewhere. In a Ray Train run,
+    #: online, every worker samples itself into the one run, labelled
+    #: ``rank_<i>``; offline, rank 0 with ``setup_wandb``.
+    log_system_metrics: bool = attrs.field(default=True, validator=_check_bool, metadata=ALL)
     #: Not a key: where every other key goes, passed on to ``wandb.init()``
     #: (``entity``, ``tags``, ``notes``, ``mode``, ``settings``, ...).
     init_kwargs: dict[str, Any] = attrs.field(

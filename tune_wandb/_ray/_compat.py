@@ -31,7 +31,11 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
-from ray.train.v2._internal.execution.callback import ControllerCallback, ReportCallback
+from ray.train.v2._internal.execution.callback import (
+    ControllerCallback,
+    ReportCallback,
+    WorkerCallback,
+)
 
 from tune_wandb._core._failure import MAX_TRACEBACK, Failure
 
@@ -352,9 +356,11 @@ class _SeeFirst:
         self.put(item, *args, **kwargs)
 
 
-class ControllerHooks(ControllerCallback, ReportCallback):
+class ControllerHooks(ControllerCallback, ReportCallback, WorkerCallback):
     """The Train controller's own callbacks (``DeveloperAPI``): its start, reports and finish.
 
     ``ray.train.UserCallback`` sees reports and errors but not the run's start
-    or end; ``RunConfig(callbacks=...)`` accepts these as well.
+    or end; ``RunConfig(callbacks=...)`` accepts these as well. As a worker
+    callback, Train also sends a copy to every worker, where
+    ``after_init_train_context`` runs once the worker's Train context is set.
     """

@@ -23,16 +23,23 @@ from tune_wandb._core._checkpoint_mode import CheckpointMode
 from tune_wandb._core._failure import Failure
 from tune_wandb._core._identity import TrialIdentity
 from tune_wandb._core._prepare import prepare
+from tune_wandb._core._rank_plan import rank_plan
 from tune_wandb._core._results import ResultCleaner
 from tune_wandb._core._settings import WandbSettings
 from tune_wandb._ray._cluster_store import shared_key
 from tune_wandb._ray._compat import ControllerHooks
+from tune_wandb._ray._hosts import find_host
+from tune_wandb._ray._resources import assigned_gpus
+from tune_wandb._wandb._compat import new_run_id
+from tune_wandb._wandb._rank_run import RankRun
 from tune_wandb._wandb._session import RunSession
 
 if TYPE_CHECKING:
     import wandb
     from ray.train import Checkpoint
     from ray.train.v2._internal.execution.context import TrainRunContext
+
+    from tune_wandb._core._plan import RunPlan
 
 logger = logging.getLogger("tune_wandb")
 
@@ -45,7 +52,9 @@ class WandbTrainCallback(ControllerHooks):
     ``train_loop_config`` overrides them. The run's id is the Train run's, its
     name and group the run's name; a worker group Train restarts after a
     failure goes on in the same run. Rank 0's metrics are logged by default;
-    ``ranks="all"`` logs every rank's under ``rank_<i>/``.
+    ``ranks="all"`` logs every rank's under ``rank_<i>/``. Online, every
+    worker also sends its system metrics and console output to the run,
+    labelled ``rank_<i>`` (W&B's shared mode).
 
     Example::
 
@@ -92,9 +101,13 @@ class WandbTrainCallback(ControllerHooks):
         self._session: RunSession | None = None
         self._cleaner = ResultCleaner()
         self._step = 0
+        #: The run's plan and settings, for each worker's labelled writer (online).
+        self._shares: tuple[RunPlan, WandbSettings] | None = None
+        #: In a worker (Train's copy of this callback): its writer.
+        self._writer: RankRun | None = None
 
     def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "_session": None}
+        return {**self.__dict__, "_session": None, "_writer": None}
 
     # -- the controller's hooks -------------------------------------------------
 
@@ -119,6 +132,7 @@ class WandbTrainCallback(ControllerHooks):
             image_kwargs=plan.image_kwargs,
             video_kwargs=plan.video_kwargs,
         )
+        self._shares = (plan, settings)
         try:
             self._session = RunSession.start(
                 plan, reinit="create_new", checkpoints=settings.checkpoint_mode
@@ -127,6 +141,24 @@ class WandbTrainCallback(ControllerHooks):
             logger.warning(
                 "tune-wandb: no W&B run for Train run %r: %s", identity.trial_name, error
             )
+
+    def after_init_train_context(self) -> None:
+        """In each worker: its system metrics and console output, labelled by rank, online."""
+        shares = self._shares
+        host = find_host(new_run_id)
+        if shares is None or host.rank is None:
+            return
+        shared = rank_plan(*shares, rank=host.rank, gpus=assigned_gpus())
+        if shared is None:
+            return
+        self._writer = writer = RankRun.start(shared)
+        host.attach(writer.finish, lambda checkpoint, metrics: None)  # with its failure
+
+    def before_worker_shutdown(self) -> None:
+        """In each worker, if its training function's end was not seen: finish its writer."""
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.finish()
 
     def after_report(self, training_report: Any, metrics: list[dict[str, Any]]) -> None:
         """Log one report of the workers (``metrics[i]`` is rank i's) as a row."""

@@ -19,12 +19,14 @@ from typing import TYPE_CHECKING, Any
 from tune_wandb._core._failure import Failure
 from tune_wandb._core._plan import resolve_project
 from tune_wandb._core._prepare import check, prepare
+from tune_wandb._core._rank_plan import rank_label, rank_plan
 from tune_wandb._core._settings import WandbSettings
 from tune_wandb._ray._cluster_store import shared_key
 from tune_wandb._ray._experiment import shared_experiment
-from tune_wandb._ray._hosts import find_host
+from tune_wandb._ray._hosts import Host, find_host
 from tune_wandb._ray._resources import assigned_gpus
 from tune_wandb._wandb._compat import new_run_id
+from tune_wandb._wandb._rank_run import RankRun
 from tune_wandb._wandb._trial_run import TrialRun
 
 if TYPE_CHECKING:
@@ -56,7 +58,9 @@ def setup_wandb(
     - In a Ray Train worker, it is the Train run's: one run for the whole run,
       continued by a worker group that Train restarts. With
       ``rank_zero_only=True`` (the default) the other ranks get a disabled run,
-      which starts no process and writes nothing, so ``wandb.log`` costs nothing.
+      so their ``wandb.log`` costs nothing; online, each of them still sends
+      its system metrics and console output to the one run, labelled
+      ``rank_<i>`` (W&B's shared mode; rank 0's are ``rank_0``).
     - Elsewhere it is ``wandb.init`` with these settings.
 
     The run is finished when the training function ends (exit code 1 if it
@@ -87,7 +91,9 @@ def setup_wandb(
     check(settings, "setup_wandb", facts, environment=False)
     resolve_project(settings)
     if rank_zero_only and host.rank not in (None, 0):
-        return _disabled_run()  # a rank that logs nothing needs no key
+        disabled = _disabled_run()  # a rank that logs nothing needs no key
+        _share_rank(settings, host, config)  # ...but its system metrics and output count
+        return disabled
     if host.reports_to_tune:
         _warn_inside_tune()
         return _disabled_run()
@@ -104,6 +110,7 @@ def setup_wandb(
             experiment=facts,
             shared_keys=shared_key,
             gpus=assigned_gpus(),
+            label=None if host.rank is None else rank_label(host.rank),
         )
         held = TrialRun.start(
             plan, checkpoints=settings.checkpoint_mode, explicit=bool(settings.summary_metric)
@@ -127,6 +134,25 @@ def setup_wandb(
 
 
 setup_wandb.__module__ = "tune_wandb"  # pickles name the public path
+
+
+def _share_rank(settings: WandbSettings, host: Host, config: Mapping[str, Any] | None) -> None:
+    """A rank other than 0: its system metrics and console output, labelled, in the run."""
+    assert host.rank is not None
+    try:
+        plan = prepare(
+            settings, host.identity, config or {}, entry="setup_wandb", shared_keys=shared_key
+        )
+    except ValueError as error:  # no key here: rank 0 logs, this rank's share is skipped
+        logger.warning(
+            "tune-wandb: rank %d's system metrics and output are not logged: %s", host.rank, error
+        )
+        return
+    shared = rank_plan(plan, settings, rank=host.rank, gpus=assigned_gpus())
+    if shared is None:
+        return
+    writer = RankRun.start(shared)
+    host.attach(writer.finish, lambda checkpoint, metrics: None)
 
 
 def _finish_open(failure: Failure | None) -> None:

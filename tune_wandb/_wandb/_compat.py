@@ -13,8 +13,9 @@ module.
   before ``wandb.init`` returns, and a run's ``log`` replaced;
 - where a media object's file is (``media._path``);
 - whether a run writes offline (``settings._offline``);
-- a run's console output records (``run._console_callback``), which wandb's
-  own capture writes;
+- a run's console output records (``run._console_raw_callback``), which wandb's
+  own capture writes, and taking wandb's own capture off a run's streams
+  (``run._restore``);
 - ``Run._detect_and_apply_job_inputs``, which imports wandb's Launch package
   in every ``wandb.init`` to apply inputs nobody staged.
 """
@@ -159,7 +160,19 @@ def write_output(run: Run, stream: str, line: str) -> None:
     The same record wandb's own ``console="wrap"`` capture writes; tune-wandb
     captures the trial's output itself, from before ``wandb.init`` returns.
     """
-    run._console_callback(stream, line)
+    run._console_raw_callback(stream, line)
+
+
+def stop_wandb_capture(run: Run) -> None:
+    """Take wandb's own capture off ``sys.stdout``/``sys.stderr``; the run still takes lines.
+
+    Online, wandb-core uploads a run's console records (``output.log``) only when
+    the run's ``console`` setting is not ``"off"`` (measured: with ``"off"``, not one
+    line reached the server). So a run whose output tune-wandb captures starts with
+    ``console="wrap_raw"``, and wandb's wrappers, installed inside ``wandb.init``,
+    come off as it returns: each line is then captured once, by tune-wandb, masked.
+    """
+    run._restore()
 
 
 #: wandb's module through which Launch stages a job's inputs (``manage_wandb_config``).

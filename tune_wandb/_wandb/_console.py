@@ -20,6 +20,7 @@ Writing to the run never raises into the user's ``print``.
 
 from __future__ import annotations
 
+import builtins
 import logging
 import sys
 import threading
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger("tune_wandb")
 
 _STREAMS = ("stdout", "stderr")
+#: Marks tune-wandb's ``print``, so it is put in place once.
+_OURS = "_tune_wandb_capture"
 
 
 class ConsoleCapture:
@@ -100,6 +103,12 @@ class ConsoleCapture:
         """``text`` was written to ``stream``: capture its lines (never raises)."""
         if not self._active or getattr(self._inside, "busy", False) or not isinstance(text, str):
             return
+        printing = getattr(self._inside, "printing", None)
+        if printing is not None:  # inside one print(): only the stream it wrote to first
+            if not printing:
+                self._inside.printing = stream
+            elif printing != stream:
+                return
         try:
             with self._lock:
                 lines = self._lines.get(stream)
@@ -123,8 +132,29 @@ class ConsoleCapture:
         finally:
             self._inside.busy = False
 
+    def _install_print(self) -> None:
+        """Count one ``print()`` once: Ray Train's ``print`` in its workers writes the line
+        to ``sys.stdout``, then again, through the root logger, to ``sys.stderr``."""
+        current = builtins.print
+        if getattr(current, _OURS, False):
+            return
+
+        def print_once(*args: Any, **kwargs: Any) -> None:
+            if getattr(self._inside, "printing", None) is not None:
+                current(*args, **kwargs)
+                return
+            self._inside.printing = ""
+            try:
+                current(*args, **kwargs)
+            finally:
+                self._inside.printing = None
+
+        setattr(print_once, _OURS, True)
+        builtins.print = print_once
+
     def _install(self) -> None:
         """Wrap ``write`` of the process's current ``sys.stdout`` and ``sys.stderr`` once."""
+        self._install_print()
         for name in _STREAMS:
             stream = getattr(sys, name, None)
             held = self._installed.get(name)

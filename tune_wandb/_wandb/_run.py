@@ -48,10 +48,10 @@ def start_run(plan: RunPlan, *, reinit: Reinit) -> Run:
     except _Unreachable as error:
         reason = redact(str(error), plan.api_key)
     else:
-        process_run_info(run)
+        _started(plan, run)
         return run
     run = _start_offline(plan, reinit=reinit)
-    process_run_info(run)
+    _started(plan, run)
     logger.warning(
         "tune-wandb: W&B could not be reached for run %r (%s); logging offline so no "
         "metric is lost. Upload it later with: %s",
@@ -60,6 +60,12 @@ def start_run(plan: RunPlan, *, reinit: Reinit) -> Run:
         sync_command(run),
     )
     return run
+
+
+def _started(plan: RunPlan, run: Run) -> None:
+    if plan.log_console:
+        _compat.stop_wandb_capture(run)  # tune-wandb captures the output itself
+    process_run_info(run)
 
 
 class _Unreachable(Exception):
