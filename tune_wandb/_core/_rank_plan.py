@@ -1,4 +1,4 @@
-"""A Ray Train worker's share of its Train run's W&B run: the plan of a labelled writer.
+"""Another process's share of a run: the plan of a labelled writer (W&B's shared mode).
 
 A Train run has one W&B run, written by one process (rank 0 with
 ``setup_wandb``, the controller with ``WandbTrainCallback``). The other
@@ -10,6 +10,10 @@ each with ``x_label`` (their system metrics come out as
 (only the run's own writer marks it finished). Shared mode needs a server:
 offline, each process would write a run folder of its own, so there the run
 holds what its own writer samples and nothing else.
+
+The logger uses the same for a trial on another node: its runs live on the
+driver, and W&B samples only processes on the machine it runs on, so a writer
+on the trial's node samples the trial's process into the driver's run.
 """
 
 from __future__ import annotations
@@ -70,20 +74,50 @@ def rank_plan(
         >>> shared.mode, shared.wandb_settings["x_label"], sorted(shared.init_kwargs)
         ('shared', 'rank_1', ['dir', 'id', 'project'])
     """
+    return shared_plan(plan, settings, label=rank_label(rank), gpus=gpus)
+
+
+def trial_plan(plan: RunPlan, settings: WandbSettings, *, pid: int) -> RunPlan | None:
+    """The plan of a writer beside trial process ``pid`` (another node) into the logger's run.
+
+    It samples that process only, labelled ``pid_<pid>``; the logger's run has the
+    rest (the trial's output comes from Tune's files). ``None`` where system metrics
+    are off or cannot be shared (offline, or a wandb without shared mode).
+    """
+    if not settings.log_system_metrics:
+        return None
+    return shared_plan(plan, settings, label=f"pid_{pid}", stats_pid=pid, console=False)
+
+
+def shared_plan(
+    plan: RunPlan,
+    settings: WandbSettings,
+    *,
+    label: str,
+    gpus: Sequence[int | str] | None = None,
+    stats_pid: int | None = None,
+    console: bool = True,
+) -> RunPlan | None:
+    """A writer into ``plan``'s run labelled ``label``: it samples process ``stats_pid``
+    (else its own) and captures its console output if ``console`` and the settings say so."""
     user = _user_wandb_settings(settings.init_kwargs.get("settings"))
-    log_console = settings.log_console and "console" not in user
+    log_console = console and settings.log_console and "console" not in user
     if not plan.online or not labels_ranks():
         return None
-    if not (settings.log_system_metrics or log_console or "console" in user):
+    if not (settings.log_system_metrics or log_console or (console and "console" in user)):
         return None
     wandb_settings: dict[str, Any] = {
-        **_our_wandb_settings(settings, quiet_stats=False, gpus=gpus),
-        **{k: v for k, v in user.items() if k != "x_stats_pid"},  # it samples itself
+        **_our_wandb_settings(
+            attrs.evolve(settings, log_console=log_console), quiet_stats=False, gpus=gpus
+        ),
+        **{k: v for k, v in user.items() if k != "x_stats_pid" and (console or k != "console")},
         "mode": "shared",
-        "x_label": rank_label(rank),
+        "x_label": label,
         "x_primary": False,
         "x_update_finish_state": False,
     }
+    if stats_pid is not None and not wandb_settings.get("x_disable_stats"):
+        wandb_settings["x_stats_pid"] = stats_pid
     return attrs.evolve(
         plan,
         mode="shared",

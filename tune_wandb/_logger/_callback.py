@@ -26,13 +26,15 @@ from tune_wandb._core._experiment import ExperimentFacts
 from tune_wandb._core._failure import Failure
 from tune_wandb._core._identity import TrialIdentity
 from tune_wandb._core._lineage import Exploit
-from tune_wandb._core._plan import summary_metric
+from tune_wandb._core._plan import resolve_mode, summary_metric
 from tune_wandb._core._prepare import check, prepare, writes_own_run
+from tune_wandb._core._rank_plan import trial_plan
 from tune_wandb._core._records import RunRecord, StopReason
 from tune_wandb._core._settings import WandbSettings
 from tune_wandb._core._stops import reason_at_done
 from tune_wandb._logger._experiment_run import experiment_op
 from tune_wandb._logger._link import WriterLink
+from tune_wandb._logger._node_share import NodeShares
 from tune_wandb._logger._ops import Finish, Log, Save, Start
 from tune_wandb._logger._summary import print_summary
 from tune_wandb._ray import _compat
@@ -42,7 +44,7 @@ from tune_wandb._ray._experiment import (
     share_stop_reason,
     watch_lineage,
 )
-from tune_wandb._ray._resources import local_trial_pid
+from tune_wandb._ray._resources import trial_process
 from tune_wandb._wandb._media import read_media
 
 if TYPE_CHECKING:
@@ -158,6 +160,8 @@ class WandbLogger(LoggerCallback):
         #: Trials PBT exploited since Tune last handed over a result (see _date_exploits).
         self._undated: set[str] = set()
         self._pickers: dict[str, CheckpointPicker] = {}
+        #: Writers on other nodes, sampling the logger's trials there (online).
+        self._node_shares = NodeShares()
         self._facts = ExperimentFacts()
         #: Why each trial is ending, from the last result Tune marked done.
         self._done_reasons: dict[str, StopReason] = {}
@@ -228,6 +232,8 @@ class WandbLogger(LoggerCallback):
         watch_lineage(self._exploited)  # PBT's exploits, which Tune tells no callback
         check(self._defaults, "logger", self._facts, environment=False)
         self._writer.start()
+        if self._defaults.log_system_metrics and resolve_mode(self._defaults) == "online":
+            self._node_shares.warm()  # trials on other nodes are sampled there
 
     @property
     def summary_metric(self) -> str | None:
@@ -249,15 +255,22 @@ class WandbLogger(LoggerCallback):
         if self._uses_mixin(trial):
             return
         settings = self._settings_for(trial)
+        where = trial_process(trial) if settings.log_system_metrics else None
+        pid, node = where if where is not None else (None, None)
         plan = prepare(
             settings,
             TrialIdentity.from_trial(trial),
             trial.config,
             entry="logger",
             experiment=self._facts,
-            stats_pid=local_trial_pid(trial) if settings.log_system_metrics else None,
+            stats_pid=pid if node is None else None,
         )
+        remote = None if node is None or pid is None else trial_plan(plan, settings, pid=pid)
+        if remote is not None:
+            plan = attrs.evolve(plan, sampled_pid=pid)  # sampled on its node, for the summary
         self._writer.submit(Start(plan))
+        if remote is not None and node is not None:
+            self._node_shares.start(remote, node)
 
     def log_trial_result(self, iteration: int, trial: Trial, result: dict[str, Any]) -> None:
         if result.get("done"):
@@ -358,6 +371,7 @@ class WandbLogger(LoggerCallback):
             failure = _recorded_failure(trial) if failed else None
             output = self._printed(trial)
             self._tails.pop(trial.trial_id, None)
+            self._node_shares.stop(trial.trial_id)
             self._writer.submit(
                 Finish(trial.trial_id, 1 if failed else 0, reason, failure, output=output)
             )

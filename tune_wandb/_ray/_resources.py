@@ -31,11 +31,12 @@ def assigned_gpus() -> list[int | str] | None:
         return None
 
 
-def local_trial_pid(trial: Trial) -> int | None:
-    """The pid of ``trial``'s process if it runs on this machine, else ``None``.
+def trial_process(trial: Trial) -> tuple[int, str | None] | None:
+    """The pid of ``trial``'s process, and its node's id if that is not this one's.
 
-    The logger's runs are written on the driver, and W&B samples a process by
-    its pid on the machine it runs on: a trial on another node is not sampled.
+    ``(pid, None)``: on this machine; ``(pid, node)``: on another node; ``None``:
+    unknown. The logger's runs are written on the driver, and W&B samples a
+    process by its pid on the machine it runs on.
     """
     import ray
 
@@ -44,7 +45,7 @@ def local_trial_pid(trial: Trial) -> int | None:
         if where is None:
             return None
         node, pid = where
-        return pid if node == ray.get_runtime_context().get_node_id() else None
+        return pid, (None if node == ray.get_runtime_context().get_node_id() else node)
     except Exception:
         logger.debug("tune-wandb: the trial's process is unknown", exc_info=True)
         return None
