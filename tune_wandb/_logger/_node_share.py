@@ -70,7 +70,7 @@ class NodeShares:
                 resources = node.get("Resources") or {}
                 if node.get("Alive") and node["NodeID"] != here and resources.get("CPU"):
                     self._actor(node["NodeID"])
-        except Exception:  # noqa: BLE001 - the first trial on a node starts it instead
+        except Exception:  # the first trial on a node starts it instead
             logger.debug("tune-wandb: the nodes' writers were not started early", exc_info=True)
 
     def start(self, plan: RunPlan, node: str) -> bool:
