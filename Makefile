@@ -8,7 +8,7 @@ export RAY_AUTH_MODE := disabled
 export RAY_USAGE_STATS_ENABLED := 0
 
 .DEFAULT_GOAL := help
-.PHONY: help install docs picture server lint format typecheck unit test test-oldest bench bench-checkpoints bench-realistic bench-high-rate bench-full demo examples all clean
+.PHONY: help install docs picture server lint format typecheck unit test test-oldest bench bench-online bench-checkpoints bench-realistic bench-high-rate bench-full demo examples all clean
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -96,8 +96,11 @@ test-oldest: $(OLDEST_STAMP) ## The stubs (stubtest) and pytest on the oldest de
 		--allowlist ../stubs/stubtest-allowlist-oldest.txt ray pyarrow
 	TUNE_WANDB_READER=$(CURDIR)/$(BIN)/wandb $(OLDEST)/bin/pytest $(PYTEST_PARALLEL) $(OLDEST_TESTS)
 
-bench: $(STAMP) ## Benchmark ours against no logging and Ray's own (4x25, 2x200, the trial's story; about 11 min)
+bench: $(STAMP) $(SERVER_STAMP) ## Benchmark ours against no logging and Ray's own (4x25, 2x200, the trial's story, online; about 20 min)
 	$(BIN)/python -m benchmarks --profile quick
+
+bench-online: $(STAMP) $(SERVER_STAMP) ## Online against offline: the logger and the decorator to the local W&B server (about 6 min)
+	$(BIN)/python -m benchmarks --profile online --output benchmarks/RESULTS-online.md
 
 bench-checkpoints: $(STAMP) ## Checkpoints as artifacts: 4x50, 20 MiB every 5 steps (about 8 min)
 	$(BIN)/python -m benchmarks --profile checkpoints --output benchmarks/RESULTS-checkpoints.md

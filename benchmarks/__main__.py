@@ -23,9 +23,21 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from benchmarks.measure import Measurement, measure
-from benchmarks.workloads import PROFILES, VARIANTS, WORKLOADS, Workload, run_variant
+from benchmarks.workloads import (
+    PROFILES,
+    VARIANTS,
+    WORKLOADS,
+    Workload,
+    go_online,
+    is_special,
+    run_variant,
+)
+
+if TYPE_CHECKING:
+    from tests.wire import WandbServer
 
 
 def _row(name: str, samples: list[Measurement], base: float) -> list[str]:
@@ -93,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     names = args.workloads.split(",") if args.workloads else PROFILES[args.profile]
     chosen = [WORKLOADS[w] for w in names]
     variants = args.variants.split(",")
+    server = _start_server(chosen, variants)
     started = time.monotonic()
     sections = []
     with tempfile.TemporaryDirectory(prefix="tune-wandb-bench-") as scratch:
@@ -103,13 +116,16 @@ def main(argv: list[str] | None = None) -> int:
             sections.append(_bench(workload, variants, args.repeats, Path(scratch)))
             print(sections[-1], flush=True)
     ray.shutdown()
+    if server is not None:
+        server.stop()
     shutil.rmtree(data, ignore_errors=True)
     total = time.monotonic() - started
     report = "\n\n".join(
         [
             "# Benchmark results",
             f"`make bench` on {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
-            f"Ray {ray.__version__}, wandb {_wandb_version()}; W&B offline; median of "
+            f"Ray {ray.__version__}, wandb {_wandb_version()}; W&B offline (`_online` "
+            f"variants: a local W&B-protocol server, niced); median of "
             f"{args.repeats} interleaved rounds (profile: "
             f"{args.workloads or args.profile}); took {total / 60:.1f} min.",
             *sections,
@@ -120,6 +136,17 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _start_server(chosen: list[Workload], variants: list[str]) -> WandbServer | None:
+    """The tests' local W&B-protocol server (niced), if an ``_online`` variant will run."""
+    if not any(v.endswith("_online") and v in w.variants for w in chosen for v in variants):
+        return None
+    from tests.wire import SERVER_KEY, WandbServer
+
+    server = WandbServer.start(Path(tempfile.mkdtemp(prefix="tune-wandb-bench-server-")))
+    go_online(server.url, SERVER_KEY)
+    return server
+
+
 def _wandb_version() -> str:
     import wandb
 
@@ -128,11 +155,9 @@ def _wandb_version() -> str:
 
 def _bench(workload: Workload, variants: list[str], repeats: int, scratch: Path) -> str:
     # A workload that names its variants runs those; the others run every variant but
-    # the ``_quiet`` ones, which only the story workload compares.
+    # the story's parts and the online ones, which only the workloads naming them run.
     variants = [
-        v
-        for v in variants
-        if (v in workload.variants if workload.variants else not v.endswith("_quiet"))
+        v for v in variants if (v in workload.variants if workload.variants else not is_special(v))
     ]
     samples: dict[str, list[Measurement]] = {v: [] for v in variants}
     for round_ in range(repeats):
@@ -152,7 +177,27 @@ def _bench(workload: Workload, variants: list[str], repeats: int, scratch: Path)
             )
     medians = {v: statistics.median(m.seconds for m in samples[v]) for v in variants}
     rows = [_row(v, samples[v], medians.get(_baseline(v), 1.0)) for v in variants]
-    return f"## {workload.title}\n\n{_table(rows)}"
+    base = samples.get("none", [])
+    rounds = [
+        [v, *(f"{m.seconds / b.seconds:.2f}x" for m, b in zip(samples[v], base, strict=False))]
+        for v in variants
+        if v != "none" and _baseline(v) == "none"
+    ]
+    online = [
+        f"- `{v}`: {medians[v] / medians[v.removesuffix('_online')]:.2f}x of offline "
+        f"(`{v.removesuffix('_online')}`)"
+        for v in variants
+        if v.endswith("_online") and v.removesuffix("_online") in medians
+    ]
+    parts = [f"## {workload.title}", _table(rows)]
+    if base and rounds:
+        head = ["variant", *(f"round {i + 1}" for i in range(len(base)))]
+        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        lines += ["| " + " | ".join(r) + " |" for r in rounds]
+        parts += ["Each round's ratio to that round's no logging:", "\n".join(lines)]
+    if online:
+        parts += ["Online against offline (medians):", "\n".join(online)]
+    return "\n\n".join(parts)
 
 
 if __name__ == "__main__":

@@ -74,8 +74,8 @@ WORKLOADS: dict[str, Workload] = {
             checkpoint_mib=20,
             variants=("none", "ours_logger", "ours_decorator", "ray_logger"),
         ),
-        # The trial's story: console output and system metrics on (the default) against
-        # both off, for the logger and the decorator, beside no logging.
+        # The trial's story: console output and system metrics on (the default), each
+        # alone, and both off, for the logger and the decorator, beside no logging.
         Workload(
             "8x100-setup-story",
             "8 trials x 100 steps after a 2 s setup, printing 10 lines a step",
@@ -86,9 +86,30 @@ WORKLOADS: dict[str, Workload] = {
             variants=(
                 "none",
                 "ours_logger",
+                "ours_logger_console",
+                "ours_logger_stats",
                 "ours_logger_quiet",
                 "ours_decorator",
+                "ours_decorator_console",
+                "ours_decorator_stats",
                 "ours_decorator_quiet",
+            ),
+        ),
+        # Online against offline: the same runs sent to the local W&B-protocol server of
+        # the tests (niced, as a remote server would take none of this machine's CPU).
+        Workload(
+            "8x100-setup-online",
+            "8 trials x 100 steps after a 2 s setup, printing 10 lines a step, online",
+            8,
+            100,
+            setup_s=2.0,
+            prints=10,
+            variants=(
+                "none",
+                "ours_logger",
+                "ours_logger_online",
+                "ours_decorator",
+                "ours_decorator_online",
             ),
         ),
         # The logger under a high report rate: results reported in a tight loop.
@@ -111,31 +132,54 @@ WORKLOADS: dict[str, Workload] = {
 }
 
 PROFILES: dict[str, list[str]] = {
-    "quick": ["4x25", "2x200", "8x100-setup-story"],
+    "quick": ["4x25", "2x200", "8x100-setup-story", "8x100-setup-online"],
     "startup": ["16x5", "16x5-reuse"],
     "full": ["8x100", "2x2000", "32x5", "32x5-reuse", "256x5"],
     "checkpoints": ["4x50-ckpt"],
     "realistic": ["8x100-setup", "8x100"],
     "high-rate": ["2x20000", "32x1000"],
     "story": ["8x100-setup-story"],
+    "online": ["8x100-setup-online"],
 }
 
-#: The ``_quiet`` variants' settings: the trial's story off.
-QUIET: dict[str, Any] = {"log_console": False, "log_system_metrics": False}
+#: Settings a variant's suffix adds: the trial's story off, or one part of it only.
+SUFFIXES: dict[str, dict[str, Any]] = {
+    "_quiet": {"log_console": False, "log_system_metrics": False},
+    "_console": {"log_system_metrics": False},
+    "_stats": {"log_console": False},
+}
+#: The ``_online`` variants' settings, once the server is up (see :func:`go_online`).
+ONLINE: dict[str, Any] = {}
 
 
 VARIANTS = [
     "none",
     "none_class",
     "ours_logger",
+    "ours_logger_console",
+    "ours_logger_stats",
     "ours_logger_quiet",
+    "ours_logger_online",
     "ours_decorator",
+    "ours_decorator_console",
+    "ours_decorator_stats",
     "ours_decorator_quiet",
+    "ours_decorator_online",
     "ours_class",
     "ours_setup_wandb",
     "ray_logger",
     "ray_setup_wandb",
 ]
+
+
+def is_special(variant: str) -> bool:
+    """Whether ``variant`` runs only where a workload names it (a story part, online)."""
+    return any(variant.endswith(suffix) for suffix in [*SUFFIXES, "_online"])
+
+
+def go_online(url: str, key: str) -> None:
+    """The ``_online`` variants log to the W&B-protocol server at ``url`` with ``key``."""
+    ONLINE.update(mode="online", api_key=key, settings={"base_url": url})
 
 
 def run_variant(variant: str, workload: Workload, storage: Path) -> None:
@@ -154,8 +198,11 @@ def run_variant(variant: str, workload: Workload, storage: Path) -> None:
             checkpoint_every=workload.checkpoint_every, checkpoint_mib=workload.checkpoint_mib
         )
         trainable = plain_checkpoints
-    quiet = QUIET if variant.endswith("_quiet") else {}
-    variant = variant.removesuffix("_quiet")
+    quiet: dict[str, Any] = {}
+    for suffix, settings in [*SUFFIXES.items(), ("_online", ONLINE)]:
+        if variant.endswith(suffix):
+            quiet = settings
+            variant = variant.removesuffix(suffix)
     if variant == "ours_logger":
         callbacks = [
             WandbLogger(project=PROJECT, summary=False, upload_checkpoints=checkpoints, **quiet)
