@@ -356,3 +356,28 @@ class SeesFinishedRuns(tune.Callback):
 
         for run in read_runs(Path(trial.path)).values():
             self.seen[trial.trial_id] = (run.column("i"), run.exit_code)
+
+
+def run_cluster_check(module: str, *args: str, **env: str) -> dict[str, Any]:
+    """Run ``python -m <module> <args>`` (a multi-node Ray cluster of its own) from the
+    repository root, and return the JSON facts of its last line of output.
+
+    The cluster runs in a child process because the test session already has Ray.
+    """
+    import json
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).parent.parent
+    done = subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root), **env},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    facts: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return facts

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.helpers import files_containing
+from tests.helpers import files_containing, run_cluster_check
 from tests.wandb_reader import read_runs
 
 ROOT = Path(__file__).parent.parent
@@ -25,17 +21,7 @@ def test_runs_and_the_key_reach_a_worker_node(tmp_path: Path) -> None:
     The worker node's processes have another home directory, so the
     ``~/tune-wandb-key`` file the online trials name exists on the driver only.
     """
-    env = dict(os.environ, PYTHONPATH=str(ROOT), WANDB_MODE="offline")
-    done = subprocess.run(
-        [sys.executable, "-m", "tests.cluster_check", str(tmp_path), KEY],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    facts = json.loads(done.stdout.strip().splitlines()[-1])
+    facts = run_cluster_check("tests.cluster_check", str(tmp_path), KEY, WANDB_MODE="offline")
     assert facts["trial_nodes"] == [facts["worker"]]
     assert facts["head"] != facts["worker"]
     mixin = read_runs(tmp_path / "mixin")

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).parent.parent
+from tests.helpers import run_cluster_check
 
 
 def test_trials_on_another_node_have_their_own_system_metrics(tmp_path: Path) -> None:
@@ -17,18 +13,8 @@ def test_trials_on_another_node_have_their_own_system_metrics(tmp_path: Path) ->
     The cluster (ray.cluster_utils.Cluster: a head with 0 CPUs and a worker node
     with 2) runs in a child process, since this test session already has Ray.
     """
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    env.pop("WANDB_MODE", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "tests.node_share_check", str(tmp_path)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    facts = json.loads(done.stdout.strip().splitlines()[-1])
+    # The logger is told mode="online": the suite's WANDB_MODE=offline does not apply.
+    facts = run_cluster_check("tests.node_share_check", str(tmp_path))
     assert not facts["key_sent"]
     assert len(facts["trials"]) == 2
     for trial in facts["trials"]:

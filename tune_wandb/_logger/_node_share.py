@@ -12,6 +12,7 @@ node could only write a run folder of its own there.
 from __future__ import annotations
 
 import logging
+import threading
 from typing import TYPE_CHECKING, Any
 
 from tune_wandb._wandb._rank_run import RankRun
@@ -43,10 +44,14 @@ class NodeShare:
         self._writers[plan.run_id] = RankRun.start(plan)
 
     def stop(self, run_id: str) -> None:
-        """The trial ended: finish its writer, if any."""
+        """The trial ended: finish its writer, if any, beside the next trials' starts.
+
+        A finish waits for the writer's upload; in the actor's one thread it would
+        hold back every trial starting on this node meanwhile, and their first samples.
+        """
         writer = self._writers.pop(run_id, None)
         if writer is not None:
-            writer.finish()
+            threading.Thread(target=writer.finish, name="tune-wandb-node-finish").start()
 
 
 class NodeShares:
