@@ -8,7 +8,7 @@ export RAY_AUTH_MODE := disabled
 export RAY_USAGE_STATS_ENABLED := 0
 
 .DEFAULT_GOAL := help
-.PHONY: help install docs picture server lint format typecheck unit test test-oldest bench bench-online bench-checkpoints bench-realistic bench-high-rate bench-full demo examples all clean
+.PHONY: help install docs picture server lint format typecheck unit test test-oldest bench bench-online bench-checkpoints bench-realistic bench-high-rate bench-full profile profile-online demo examples all clean
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -110,6 +110,14 @@ bench-realistic: $(STAMP) ## 8x100 after a 2 s setup per trial, and 8x100 (about
 
 bench-high-rate: $(STAMP) ## The logger under a high report rate: 2x20,000 and 32x1,000 (over an hour)
 	$(BIN)/python -m benchmarks --profile high-rate --output benchmarks/RESULTS-high-rate.md
+
+# Where the time goes: CPU seconds by kind of process, and the driver's and writer's
+# functions by py-spy (which samples them from outside; it needs ptrace, as root has).
+profile: $(STAMP) ## Where the logger's time goes at 32 trials at once: 32x1,000 and 256x5 (py-spy; about 25 min)
+	$(BIN)/python -m benchmarks.profile --workloads 32x1000,256x5 --variants none,ours_logger --py-spy --output benchmarks/PROFILE.md
+
+profile-online: $(STAMP) $(SERVER_STAMP) ## Where online time goes: the logger and the decorator, offline and online (about 3 min)
+	$(BIN)/python -m benchmarks.profile --workloads 8x100-setup-online --variants none,ours_logger,ours_logger_online,ours_decorator,ours_decorator_online --output benchmarks/PROFILE-online.md
 
 bench-full: $(STAMP) ## The full benchmark matrix (8x100, 2x2000, 32x5, reuse, 256x5); hours on 2 CPUs
 	$(BIN)/python -m benchmarks --profile full --output benchmarks/RESULTS-full.md

@@ -6,7 +6,8 @@ ratio to no logging (``ours_class`` against ``none_class``, the same class
 Trainable without W&B; every other variant against the function ``none``), the
 peak resident memory of the whole process tree, of the driver alone and of the
 logger's writer process with its wandb service, and how many processes each
-trial started. Writes the same table as Markdown to ``benchmarks/RESULTS.md``.
+trial started. Writes the same tables as Markdown to ``benchmarks/RESULTS.md``,
+opening with the targets (:mod:`benchmarks.targets`): met or not in this run.
 
 Usage: ``python -m benchmarks [--repeats N] [--profile quick|full] [--workloads a,b]
 [--variants a,b]``.
@@ -17,27 +18,22 @@ from __future__ import annotations
 import argparse
 import functools
 import os
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from benchmarks.measure import Measurement, measure
+from benchmarks.session import bench_session
+from benchmarks.targets import report as targets_report
 from benchmarks.workloads import (
     PROFILES,
     VARIANTS,
     WORKLOADS,
     Workload,
-    go_online,
     is_special,
     run_variant,
 )
-
-if TYPE_CHECKING:
-    from tests.wire import WandbServer
 
 
 def _row(name: str, samples: list[Measurement], base: float) -> list[str]:
@@ -86,48 +82,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", default=str(Path(__file__).with_name("RESULTS.md")))
     args = parser.parse_args(argv)
 
-    os.environ.setdefault("WANDB_MODE", "offline")
-    os.environ.setdefault("WANDB_SILENT", "true")
-    os.environ.setdefault("TUNE_DISABLE_AUTO_CALLBACK_LOGGERS", "0")
-    # Offline artifacts stay staged in wandb's data folder until synced (800 MiB per
-    # round of the checkpoint workload): keep them in a folder removed at the end.
-    data = tempfile.mkdtemp(prefix="tune-wandb-bench-data-")
-    os.environ["WANDB_DATA_DIR"] = data
-    import ray
-
-    ray.init(
-        address="local",
-        num_cpus=2,
-        include_dashboard=False,
-        log_to_driver=False,
-        configure_logging=False,
-    )
     names = args.workloads.split(",") if args.workloads else PROFILES[args.profile]
     chosen = [WORKLOADS[w] for w in names]
     variants = args.variants.split(",")
-    server = _start_server(chosen, variants)
     started = time.monotonic()
     sections = []
-    with tempfile.TemporaryDirectory(prefix="tune-wandb-bench-") as scratch:
-        # Warm up Ray's worker pool and wandb's imports once; not measured.
-        for variant in ("none", "ours_decorator"):
-            run_variant(variant, WORKLOADS["2x200"], Path(scratch, f"warmup-{variant}"))
+    medians: dict[str, dict[str, float]] = {}
+    with bench_session(chosen, variants, "tune-wandb-bench") as scratch:
         for workload in chosen:
-            sections.append(_bench(workload, variants, args.repeats, Path(scratch)))
-            print(sections[-1], flush=True)
-    ray.shutdown()
-    if server is not None:
-        server.stop()
-    shutil.rmtree(data, ignore_errors=True)
+            section, medians[workload.name] = _bench(workload, variants, args.repeats, scratch)
+            sections.append(section)
+            print(section, flush=True)
     total = time.monotonic() - started
     report = "\n\n".join(
         [
             "# Benchmark results",
             f"`make bench` on {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
-            f"Ray {ray.__version__}, wandb {_wandb_version()}; W&B offline (`_online` "
-            f"variants: a local W&B-protocol server, niced); median of "
+            f"Ray {_ray_version()}, wandb {_wandb_version()}; W&B offline (`_online` "
+            f"variants: a local W&B-protocol server in the idle scheduling class); median of "
             f"{args.repeats} interleaved rounds (profile: "
             f"{args.workloads or args.profile}); took {total / 60:.1f} min.",
+            *filter(None, [targets_report(medians)]),
             *sections,
         ]
     )
@@ -136,15 +111,10 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _start_server(chosen: list[Workload], variants: list[str]) -> WandbServer | None:
-    """The tests' local W&B-protocol server (niced), if an ``_online`` variant will run."""
-    if not any(v.endswith("_online") and v in w.variants for w in chosen for v in variants):
-        return None
-    from tests.wire import SERVER_KEY, WandbServer
+def _ray_version() -> str:
+    import ray
 
-    server = WandbServer.start(Path(tempfile.mkdtemp(prefix="tune-wandb-bench-server-")))
-    go_online(server.url, SERVER_KEY)
-    return server
+    return str(ray.__version__)
 
 
 def _wandb_version() -> str:
@@ -153,7 +123,10 @@ def _wandb_version() -> str:
     return str(wandb.__version__)
 
 
-def _bench(workload: Workload, variants: list[str], repeats: int, scratch: Path) -> str:
+def _bench(
+    workload: Workload, variants: list[str], repeats: int, scratch: Path
+) -> tuple[str, dict[str, float]]:
+    """The workload's tables, and each variant's median wall time."""
     # A workload that names its variants runs those; the others run every variant but
     # the story's parts and the online ones, which only the workloads naming them run.
     variants = [
@@ -197,7 +170,7 @@ def _bench(workload: Workload, variants: list[str], repeats: int, scratch: Path)
         parts += ["Each round's ratio to that round's no logging:", "\n".join(lines)]
     if online:
         parts += ["Online against offline (medians):", "\n".join(online)]
-    return "\n\n".join(parts)
+    return "\n\n".join(parts), medians
 
 
 if __name__ == "__main__":

@@ -93,6 +93,8 @@ WORKLOADS: dict[str, Workload] = {
                 "ours_decorator_console",
                 "ours_decorator_stats",
                 "ours_decorator_quiet",
+                "none_class",
+                "ours_class",
             ),
         ),
         # Online against offline: the same runs sent to the local W&B-protocol server of
@@ -216,7 +218,7 @@ def run_variant(variant: str, workload: Workload, storage: Path) -> None:
         trainable = PlainClass
     elif variant == "ours_class":
         trainable = ClassMixin
-        config["wandb"] = {"project": PROJECT}
+        config["wandb"] = {"project": PROJECT, **quiet}
     elif variant == "ours_setup_wandb":
         trainable = set_up
     elif variant == "ray_setup_wandb":

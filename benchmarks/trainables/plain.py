@@ -80,6 +80,7 @@ class PlainClass(tune.Trainable):
 
     def step(self) -> dict[str, Any]:
         step = self.iteration
+        chatter(self.config, step)
         metrics: dict[str, Any] = {"loss": float(self.i + 1) / (step + 1), "step_metric": step}
         if step == 0:
             metrics["to_first_step_s"] = time.perf_counter() - self._constructed
