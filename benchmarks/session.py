@@ -67,6 +67,8 @@ def start_server(chosen: list[Workload], variants: list[str]) -> WandbServer | N
         return None
     from tests.wire import SERVER_KEY, WandbServer
 
-    server = WandbServer.start(Path(tempfile.mkdtemp(prefix="tune-wandb-bench-server-")), idle=True)
+    server = WandbServer.start(
+        Path(tempfile.mkdtemp(prefix="tune-wandb-bench-server-")), idle=True, cheap_auth=True
+    )
     go_online(server.url, SERVER_KEY)
     return server
