@@ -19,6 +19,8 @@ from typing import Any
 import attrs
 import psutil
 
+from benchmarks.measure import WRITER_MODULE
+
 #: The roles, in the order the tables show them.
 ROLES = (
     "driver",
@@ -41,7 +43,7 @@ def _own_role(command: str) -> str | None:
     """The role a process has by itself, or ``None`` if it takes its parent's."""
     if "py-spy" in command:
         return "profiler"
-    if "tune_wandb._logger._child" in command:
+    if WRITER_MODULE in command:
         return "writer"
     if "symon" in command:
         return "system monitors"

@@ -32,13 +32,27 @@ def _tree() -> list[psutil.Process]:
         return [me]
 
 
-def _writer_tree(driver: psutil.Process) -> list[psutil.Process]:
-    """The logger's writer process (a child of the driver) and its wandb service."""
+#: What the logger's writer process has in its command line (its module).
+WRITER_MODULE = "tune_wandb._logger._child"
+
+
+def writer_process(driver: psutil.Process) -> psutil.Process | None:
+    """The logger's writer process, a child of the driver, if it is running."""
     for child in driver.children():
         with contextlib.suppress(psutil.Error):
-            if "tune_wandb._logger._child" in " ".join(child.cmdline()):
-                return [child, *child.children(recursive=True)]
-    return []
+            if WRITER_MODULE in " ".join(child.cmdline()):
+                return child
+    return None
+
+
+def _writer_tree(driver: psutil.Process) -> list[psutil.Process]:
+    """The logger's writer process (a child of the driver) and its wandb service."""
+    writer = writer_process(driver)
+    if writer is None:
+        return []
+    with contextlib.suppress(psutil.Error):
+        return [writer, *writer.children(recursive=True)]
+    return [writer]
 
 
 def _rss(procs: list[psutil.Process]) -> int:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import contextlib
 import functools
 import os
 import subprocess
@@ -28,6 +27,7 @@ from pathlib import Path
 import psutil
 
 from benchmarks.cpu_roles import ROLES, RoleProfile, profile_roles
+from benchmarks.measure import writer_process
 from benchmarks.session import bench_session
 from benchmarks.targets import report as targets_report
 from benchmarks.workloads import WORKLOADS, Workload, run_variant
@@ -60,11 +60,10 @@ class _Spies:
 
     def _find_writer(self) -> None:
         while not self._done.wait(0.05):
-            for child in psutil.Process().children():
-                with contextlib.suppress(psutil.Error):
-                    if "tune_wandb._logger._child" in " ".join(child.cmdline()):
-                        self.spies.append(_spy(child.pid, self.folder / "writer.txt"))
-                        return
+            writer = writer_process(psutil.Process())
+            if writer is not None:
+                self.spies.append(_spy(writer.pid, self.folder / "writer.txt"))
+                return
 
     def stop(self) -> None:
         self._done.set()
