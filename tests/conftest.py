@@ -111,22 +111,26 @@ def tune_run(ray_session: None, results: Path) -> Any:
 
 
 class HttpServers:
-    """Real HTTP servers on 127.0.0.1, each answering every request with one status."""
+    """Real HTTP servers on 127.0.0.1, each answering every request with one status.
+
+    ``http_server(200, first=503)`` answers its first request with 503 instead.
+    """
 
     def __init__(self) -> None:
         self.servers: list[http.server.ThreadingHTTPServer] = []
         #: Requests each server received, by its URL.
         self.hits: dict[str, int] = {}
 
-    def __call__(self, status: int) -> str:
+    def __call__(self, status: int, *, first: int | None = None) -> str:
         hits = self.hits
 
         class Answer(http.server.BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 hits[url] += 1
-                self.send_response(status)
+                code = first if first is not None and hits[url] == 1 else status
+                self.send_response(code)
                 self.end_headers()
-                self.wfile.write(b'{"errors": ["unauthorized"]}' if status == 401 else b"{}")
+                self.wfile.write(b'{"errors": ["unauthorized"]}' if code == 401 else b"{}")
 
             do_GET = do_POST
 

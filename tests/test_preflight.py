@@ -17,10 +17,17 @@ def test_a_refused_key_names_the_status(refusing_server: str) -> None:
 
 
 def test_a_server_error_is_a_problem(http_server: HttpServers) -> None:
-    """HTTP 5xx means the run cannot start online now."""
+    """HTTP 5xx, answered for the whole retry time, means the run cannot start online now."""
     reason = check_server(http_server(503), KEY, timeout=3)
     assert reason is not None
     assert "HTTP 503" in reason
+
+
+def test_one_busy_answer_is_asked_again(http_server: HttpServers) -> None:
+    """A 503 from a server that then answers is no reason to go offline: asked again."""
+    url = http_server(200, first=503)
+    assert check_server(url, "b" * 40, timeout=3) is None
+    assert http_server.hits[url] == 2
 
 
 def test_an_answering_server_is_fine(http_server: HttpServers) -> None:

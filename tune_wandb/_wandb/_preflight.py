@@ -19,6 +19,11 @@ import urllib.request
 from typing import Final
 
 _CACHE_SECONDS: Final = 30.0
+#: How long a server that answers "busy" (a 5xx: there, but not serving this
+#: request) is asked again before the run goes offline; bounded by ``init_timeout``.
+_BUSY_RETRY_SECONDS: Final = 5.0
+#: Statuses that say the server is there but busy; wandb itself retries them.
+_BUSY: Final = frozenset({500, 502, 503, 504})
 _cache: dict[tuple[str, str], tuple[float, str | None]] = {}
 _lock = threading.Lock()
 
@@ -38,6 +43,23 @@ def check_server(base_url: str, api_key: str, timeout: float) -> str | None:
 
 
 def _ask(base_url: str, api_key: str, timeout: float) -> str | None:
+    """Ask once; a busy answer is asked again, with backoff, for a few seconds.
+
+    One 503 from a server that answers most requests must not send a run offline
+    for good (an offline run reaches W&B only when the user syncs it).
+    """
+    deadline = time.monotonic() + min(timeout, _BUSY_RETRY_SECONDS)
+    pause = 0.2
+    while True:
+        reason, busy = _ask_once(base_url, api_key, timeout)
+        if not busy or time.monotonic() + pause > deadline:
+            return reason
+        time.sleep(pause)
+        pause = min(pause * 2, 1.0)
+
+
+def _ask_once(base_url: str, api_key: str, timeout: float) -> tuple[str | None, bool]:
+    """Why the server is not usable (or ``None``), and whether it only answered busy."""
     token = base64.b64encode(f"api:{api_key}".encode()).decode()
     request = urllib.request.Request(
         base_url.rstrip("/") + "/graphql",
@@ -50,10 +72,11 @@ def _ask(base_url: str, api_key: str, timeout: float) -> str | None:
             response.read(1024)
     except urllib.error.HTTPError as error:
         if error.code in (401, 403):
-            return f"the W&B server at {base_url} refused the API key (HTTP {error.code})"
+            return f"the W&B server at {base_url} refused the API key (HTTP {error.code})", False
         if error.code >= 500:
-            return f"the W&B server at {base_url} answered HTTP {error.code}"
-        return None  # the server is up; let wandb itself deal with the rest
+            return f"the W&B server at {base_url} answered HTTP {error.code}", error.code in _BUSY
+        # The server is up (a 429 included: wandb itself waits those out).
+        return None, False
     except (OSError, ValueError) as error:
-        return f"cannot reach the W&B server at {base_url} ({type(error).__name__})"
-    return None
+        return f"cannot reach the W&B server at {base_url} ({type(error).__name__})", False
+    return None, False
