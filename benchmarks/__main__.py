@@ -25,6 +25,7 @@ from pathlib import Path
 
 from benchmarks.measure import Measurement, measure
 from benchmarks.session import bench_session
+from benchmarks.targets import Rounds
 from benchmarks.targets import report as targets_report
 from benchmarks.workloads import (
     PROFILES,
@@ -51,6 +52,35 @@ def _row(name: str, samples: list[Measurement], base: float) -> list[str]:
         f"{writer:.0f}" if writer else "-",
         f"{procs:.2f}",
     ]
+
+
+#: The variants that log nothing, each the baseline of its kind of trainable.
+BASELINES = ("none", "none_class")
+
+
+def round_ratios(seconds: dict[str, list[float]], pairs: list[tuple[str, str]]) -> str:
+    """A table of ``variant / against`` in each round, for the pairs that both ran.
+
+    Rounds are interleaved, so round ``i`` of both ran on the machine as it was
+    then: the spread of these ratios says how far to trust the medians.
+
+    Example::
+
+        >>> print(round_ratios({"a": [2.0, 3.0], "none": [1.0, 2.0]}, [("a", "none")]))
+        | variant | against | round 1 | round 2 |
+        |---|---|---|---|
+        | a | none | 2.00x | 1.50x |
+    """
+    rows = [
+        [v, of, *(f"{t / b:.2f}x" for t, b in zip(seconds[v], seconds[of], strict=False))]
+        for v, of in pairs
+        if seconds.get(v) and seconds.get(of)
+    ]
+    if not rows:
+        return ""
+    head = ["variant", "against", *(f"round {i + 1}" for i in range(len(rows[0]) - 2))]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
 
 
 def _baseline(variant: str) -> str:
@@ -87,10 +117,10 @@ def main(argv: list[str] | None = None) -> int:
     variants = args.variants.split(",")
     started = time.monotonic()
     sections = []
-    medians: dict[str, dict[str, float]] = {}
+    rounds: Rounds = {}
     with bench_session(chosen, variants, "tune-wandb-bench") as scratch:
         for workload in chosen:
-            section, medians[workload.name] = _bench(workload, variants, args.repeats, scratch)
+            section, rounds[workload.name] = _bench(workload, variants, args.repeats, scratch)
             sections.append(section)
             print(section, flush=True)
     total = time.monotonic() - started
@@ -102,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
             f"variants: a local W&B-protocol server in the idle scheduling class); median of "
             f"{args.repeats} interleaved rounds (profile: "
             f"{args.workloads or args.profile}); took {total / 60:.1f} min.",
-            *filter(None, [targets_report(medians)]),
+            *filter(None, [targets_report(medians_of(rounds), rounds=rounds)]),
             *sections,
         ]
     )
@@ -123,10 +153,15 @@ def _wandb_version() -> str:
     return str(wandb.__version__)
 
 
+def medians_of(rounds: Rounds) -> dict[str, dict[str, float]]:
+    """Each workload's and variant's median of its rounds' seconds."""
+    return {w: {v: statistics.median(t) for v, t in each.items()} for w, each in rounds.items()}
+
+
 def _bench(
     workload: Workload, variants: list[str], repeats: int, scratch: Path
-) -> tuple[str, dict[str, float]]:
-    """The workload's tables, and each variant's median wall time."""
+) -> tuple[str, dict[str, list[float]]]:
+    """The workload's tables, and each variant's wall time in each round."""
     # A workload that names its variants runs those; the others run every variant but
     # the story's parts and the online ones, which only the workloads naming them run.
     variants = [
@@ -148,29 +183,23 @@ def _bench(
                 file=sys.stderr,
                 flush=True,
             )
-    medians = {v: statistics.median(m.seconds for m in samples[v]) for v in variants}
+    seconds = {v: [m.seconds for m in samples[v]] for v in variants}
+    medians = {v: statistics.median(t) for v, t in seconds.items()}
     rows = [_row(v, samples[v], medians.get(_baseline(v), 1.0)) for v in variants]
-    base = samples.get("none", [])
-    rounds = [
-        [v, *(f"{m.seconds / b.seconds:.2f}x" for m, b in zip(samples[v], base, strict=False))]
-        for v in variants
-        if v != "none" and _baseline(v) == "none"
-    ]
-    online = [
-        f"- `{v}`: {medians[v] / medians[v.removesuffix('_online')]:.2f}x of offline "
-        f"(`{v.removesuffix('_online')}`)"
-        for v in variants
-        if v.endswith("_online") and v.removesuffix("_online") in medians
-    ]
     parts = [f"## {workload.title}", _table(rows)]
-    if base and rounds:
-        head = ["variant", *(f"round {i + 1}" for i in range(len(base)))]
-        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-        lines += ["| " + " | ".join(r) + " |" for r in rounds]
-        parts += ["Each round's ratio to that round's no logging:", "\n".join(lines)]
+    rounds = round_ratios(seconds, [(v, _baseline(v)) for v in variants if v not in BASELINES])
+    if rounds:
+        parts += ["Each round's ratio to the same round's no logging:", rounds]
+    offline = [(v, v.removesuffix("_online")) for v in variants if v.endswith("_online")]
+    online = round_ratios(seconds, offline)
     if online:
-        parts += ["Online against offline (medians):", "\n".join(online)]
-    return "\n\n".join(parts), medians
+        lines = [
+            f"- `{v}`: {medians[v] / medians[of]:.2f}x of offline (`{of}`, medians)"
+            for v, of in offline
+            if of in medians
+        ]
+        parts += ["Online against offline:", "\n".join(lines), online]
+    return "\n\n".join(parts), seconds
 
 
 if __name__ == "__main__":

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import attrs
 
+#: Each round's wall seconds: workload -> variant -> one per round.
+Rounds = dict[str, dict[str, list[float]]]
+
 
 @attrs.frozen
 class Target:
@@ -25,8 +28,14 @@ class Target:
     against: str
     limit: float | tuple[str, str]
 
-    def judge(self, medians: dict[str, dict[str, float]]) -> list[str] | None:
-        """The report's row (target, workload, measured, bound, met), or ``None``."""
+    def judge(
+        self, medians: dict[str, dict[str, float]], rounds: Rounds | None = None
+    ) -> list[str] | None:
+        """The report's row (target, workload, measured, bound, met, each round), or ``None``.
+
+        ``rounds`` (workload -> variant -> each round's seconds) adds the ratio of
+        every round; without them that column is empty.
+        """
         times = medians.get(self.workload, {})
         names = [self.variant, self.against]
         if isinstance(self.limit, tuple):
@@ -41,7 +50,12 @@ class Target:
             bound = self.limit
             shown = f"{bound:.2f}x"
         met = "met" if measured <= bound else "**not met**"
-        return [self.text, f"`{self.workload}`", f"{measured:.2f}x", shown, met]
+        each = (rounds or {}).get(self.workload, {})
+        ratios = ", ".join(
+            f"{t / b:.2f}x"
+            for t, b in zip(each.get(self.variant, []), each.get(self.against, []), strict=False)
+        )
+        return [self.text, f"`{self.workload}`", f"{measured:.2f}x", shown, met, ratios]
 
 
 TARGETS = [
@@ -101,12 +115,19 @@ TARGETS = [
 ]
 
 
-def report(medians: dict[str, dict[str, float]], of: str = "Medians of this run") -> str:
-    """The targets' table for the workloads in ``medians`` (workload -> variant -> s)."""
-    rows = [row for target in TARGETS if (row := target.judge(medians)) is not None]
+def report(
+    medians: dict[str, dict[str, float]],
+    of: str = "Medians of this run",
+    rounds: Rounds | None = None,
+) -> str:
+    """The targets' table for the workloads in ``medians`` (workload -> variant -> s).
+
+    With ``rounds``, a last column has the same ratio in each round.
+    """
+    rows = [row for target in TARGETS if (row := target.judge(medians, rounds)) is not None]
     if not rows:
         return ""
-    head = ["target", "workload", "measured", "at most", ""]
+    head = ["target", "workload", "measured", "at most", "", "each round"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(["## Targets", "", f"{of}:", "", *lines])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from benchmarks.__main__ import medians_of, round_ratios
 from benchmarks.cpu_roles import _own_role
 from benchmarks.profile import by_package, package, top_functions
 from benchmarks.targets import TARGETS, Target, report
@@ -13,21 +14,22 @@ def test_a_target_is_met_at_or_under_its_bound() -> None:
     """A ratio of medians at most the bound is met; over it, not met."""
     target = Target("t", "w", "ours", "none", 1.10)
     met = target.judge({"w": {"ours": 11.0, "none": 10.0}})
-    assert met == ["t", "`w`", "1.10x", "1.10x", "met"]
+    assert met == ["t", "`w`", "1.10x", "1.10x", "met", ""]
     row = target.judge({"w": {"ours": 11.5, "none": 10.0}})
     assert row is not None
-    assert row[-1] == "**not met**"
+    assert row[4] == "**not met**"
 
 
 def test_a_target_against_rays_takes_rays_ratio_as_its_bound() -> None:
     """Ours ahead of Ray's: our ratio to our baseline against Ray's to its own."""
     target = Target("t", "w", "ours_class", "none_class", ("ray_setup_wandb", "none"))
     times = {"ours_class": 12.0, "none_class": 10.0, "ray_setup_wandb": 13.0, "none": 10.0}
-    assert target.judge({"w": times}) == ["t", "`w`", "1.20x", "1.30x (`ray_setup_wandb`)", "met"]
+    row = target.judge({"w": times})
+    assert row == ["t", "`w`", "1.20x", "1.30x (`ray_setup_wandb`)", "met", ""]
     times["ray_setup_wandb"] = 11.0
     row = target.judge({"w": times})
     assert row is not None
-    assert row[-1] == "**not met**"
+    assert row[4] == "**not met**"
 
 
 def test_the_report_lists_only_targets_whose_variants_ran() -> None:
@@ -37,6 +39,29 @@ def test_the_report_lists_only_targets_whose_variants_ran() -> None:
     assert "the decorator on trivial trials" in table
     assert table.count("| the ") == 1
     assert all(t.workload for t in TARGETS)
+
+
+def test_a_target_shows_its_ratio_in_each_round() -> None:
+    """Each round's ratio sits beside the median's, round by round in order."""
+    target = Target("t", "w", "ours", "none", 1.10)
+    rounds = {"w": {"ours": [12.0, 9.0, 11.0], "none": [10.0, 10.0, 10.0]}}
+    row = target.judge(medians_of(rounds), rounds)
+    assert row is not None
+    assert row[2] == "1.10x"
+    assert row[-1] == "1.20x, 0.90x, 1.10x"
+    rounds = {"4x25": {"ours_decorator": [5.0, 4.0], "none": [4.0, 4.0]}}
+    table = report(medians_of(rounds), rounds=rounds)
+    assert "| each round |" in table
+    assert "| 1.25x, 1.00x |" in table
+
+
+def test_each_round_is_compared_with_its_own_baseline_round() -> None:
+    """The rounds table divides round i by the baseline's round i; a pair not run is left out."""
+    seconds = {"ours_class": [6.0, 4.0], "none_class": [4.0, 4.0], "none": [1.0, 1.0]}
+    table = round_ratios(seconds, [("ours_class", "none_class"), ("ours_logger", "none")])
+    assert "| ours_class | none_class | 1.50x | 1.00x |" in table
+    assert "ours_logger" not in table
+    assert round_ratios(seconds, []) == ""
 
 
 def test_processes_are_told_apart_by_their_command_lines() -> None:
