@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +21,27 @@ def reports(config: dict[str, Any]) -> None:
         # Only rank 0 fails: with both ranks racing for the marker, whichever touched it
         # first raised, and the error named that rank.
         if i == config.get("fail_at") and rank == 0 and not Path(config["marker"]).exists():
+            _wait_for_rank_one(Path(config["marker"] + ".rank1"))
             Path(config["marker"]).touch()
             raise RuntimeError("worker fails on purpose")
         ray.train.report({"loss": 1 / i + rank, "i": i})
+        if i == config.get("fail_at", 0) - 1 and rank == 1:
+            Path(config["marker"] + ".rank1").touch()
+
+
+def _wait_for_rank_one(reported: Path) -> None:
+    """Rank 0 fails only once rank 1 has made the report before the failure.
+
+    Ray Train delivers a report to its callbacks only when every rank has made
+    it, one report per worker per poll; rank 0 failing before rank 1 had made
+    the same report made Ray drop that report (seen once in a full run: rows
+    ``[1, 1, 2, 3, 4]``). Such a report is in none of Ray's results, so it
+    cannot be in the run either; the test waits to pin what a delivered report
+    becomes.
+    """
+    deadline = time.monotonic() + 60
+    while not reported.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def fit(results: Path, callback: WandbTrainCallback, retries: int = 0, **config: Any) -> Any:
